@@ -1,0 +1,123 @@
+"""Structure-aware chunking that fits the embedding model exactly.
+
+Sections (pages, headings) are never merged, so every chunk cites one page or one section. Inside a
+section LangChain's recursive splitter cuts at paragraphs, then sentences, then words, measuring with
+the embedding model's own tokenizer: a chunk plus its title/section header always fits the model's
+maximum sequence length, so nothing is silently truncated at embedding time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from tutor.loaders.base import Section
+
+#: Paragraphs, lines, sentence ends, clauses, words, characters: coarsest first.
+_SEPARATORS = ["\n\n", "\n", r"(?<=[.!?])\s+", r"(?<=[;:])\s+", " ", ""]
+#: Chunks are kept under this many word pieces even when the model reads more: shorter passages
+#: retrieve more precisely and read better as citations.
+MAX_CHUNK_TOKENS = 220
+
+
+class TokenCounter(Protocol):
+    """What chunking needs from an embedding model."""
+
+    @property
+    def max_tokens(self) -> int: ...
+
+    def count_tokens(self, texts: list[str]) -> list[int]: ...
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One unit of retrieval: ``text`` is shown and quoted, ``embed_text`` (header + text) is embedded."""
+
+    id: str
+    text: str
+    embed_text: str
+    metadata: dict[str, str | int | float | bool] = field(default_factory=dict)
+
+
+def slugify(value: str, limit: int = 60) -> str:
+    """A lowercase, colon-free slug, so chunk ids split cleanly on ``:``."""
+    slug = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
+    return slug[:limit].rstrip("-") or "text"
+
+
+def embed_header(title: str, section: str) -> str:
+    """The context line embedded with every chunk (not stored as its text)."""
+    return f"{title} | {section}\n" if section and section != title else f"{title}\n"
+
+
+class Chunker:
+    """Splits a document's sections into :class:`Chunk` objects with deterministic ids."""
+
+    def __init__(self, counter: TokenCounter, overlap_tokens: int = 32, max_chunk_tokens: int = MAX_CHUNK_TOKENS):
+        self.counter = counter
+        self.overlap = overlap_tokens
+        self.max_chunk_tokens = max_chunk_tokens
+
+    def _count(self, text: str) -> int:
+        return self.counter.count_tokens([text])[0] - 2  # without [CLS]/[SEP]
+
+    def _splitter(self, budget: int) -> RecursiveCharacterTextSplitter:
+        return RecursiveCharacterTextSplitter(
+            chunk_size=budget,
+            chunk_overlap=min(self.overlap, budget // 4),
+            length_function=self._count,
+            separators=_SEPARATORS,
+            is_separator_regex=True,
+            keep_separator="end",
+        )
+
+    def split(self, doc_id: str, title: str, sections: list[Section],
+              base_meta: dict[str, str | int | float | bool]) -> list[Chunk]:
+        """Chunk every section; ids are ``doc_id:<page or section slug>:<index in that page/section>``."""
+        chunks: list[Chunk] = []
+        seen_keys: dict[str, int] = {}
+        per_key: dict[str, int] = {}
+        limit = self.counter.max_tokens
+        for section in sections:
+            key = str(section.page) if section.page is not None else slugify(section.section or "text")
+            seen_keys[key] = seen_keys.get(key, 0) + 1
+            if seen_keys[key] > 1:  # two sections with the same heading path
+                key = f"{key}-{seen_keys[key]}"
+            header = embed_header(title, section.section)
+            budget = min(self.max_chunk_tokens, limit - 2 - self._count(header) - 2)
+            pieces = self._splitter(max(budget, 16)).split_text(section.text)
+            for piece in self._fit(pieces, header, limit):
+                meta = dict(base_meta)
+                meta["chunk_index"] = len(chunks)
+                if section.page is not None:
+                    meta["page"] = section.page
+                if section.section:
+                    meta["section"] = section.section
+                index = per_key.get(key, 0)
+                per_key[key] = index + 1
+                chunks.append(Chunk(id=f"{doc_id}:{key}:{index}", text=piece, embed_text=header + piece, metadata=meta))
+        return chunks
+
+    def _fit(self, pieces: list[str], header: str, limit: int) -> list[str]:
+        """Verify each piece with its header against the model limit; halve by words any that overflow."""
+        out: list[str] = []
+        queue = [p.strip() for p in pieces if p.strip()]
+        counts = self.counter.count_tokens([header + p for p in queue])
+        pending = list(zip(queue, counts))
+        while pending:
+            piece, count = pending.pop(0)
+            if count <= limit:
+                out.append(piece)
+                continue
+            words = piece.split()
+            if len(words) < 2:  # one enormous "word": cut by characters
+                half = len(piece) // 2
+                parts = [piece[:half], piece[half:]]
+            else:
+                mid = len(words) // 2
+                parts = [" ".join(words[:mid]), " ".join(words[mid:])]
+            pending = list(zip(parts, self.counter.count_tokens([header + p for p in parts]))) + pending
+        return out

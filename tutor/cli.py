@@ -1,0 +1,55 @@
+"""Command-line entry points: parse arguments, call the package, translate errors into exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from tutor.errors import TutorError
+
+log = logging.getLogger("tutor")
+
+
+def setup_logging(verbose: bool = False) -> None:
+    """Log to stderr: stdout stays clean for the summary (and for ``--json``)."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "chromadb", "sentence_transformers", "urllib3", "filelock"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def ingest_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ingest.py", description="Add, update and remove documents in Mwalimu's index.")
+    parser.add_argument("paths", nargs="*", type=Path, help="files or folders (default: TUTOR_CORPUS_DIR)")
+    parser.add_argument("--prune", action="store_true", help="remove documents whose files are gone from the given folders")
+    parser.add_argument("--dry-run", action="store_true", help="show what would change; write nothing, load no model")
+    parser.add_argument("--reset", action="store_true", help="empty the index first, then ingest everything again")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    return parser
+
+
+def ingest_main(argv: list[str] | None = None) -> int:
+    """Exit status: 0 all good, 1 some file failed, 2 the run could not start (lock, store...)."""
+    args = ingest_parser().parse_args(argv)
+    setup_logging(args.verbose)
+    from tutor.embeddings import make_embeddings
+    from tutor.ingestion import Ingestor
+    from tutor.settings import Settings
+    from tutor.store import open_store
+
+    settings = Settings()
+    try:
+        ingestor = Ingestor(settings, open_store(settings), make_embeddings(settings))
+        summary = ingestor.run(args.paths or None, prune=args.prune, dry_run=args.dry_run, reset=args.reset)
+    except TutorError as exc:
+        log.error("%s", exc)
+        return 2
+    if args.json:
+        sys.stdout.write(json.dumps(summary.to_dict(), indent=2) + "\n")
+    else:
+        sys.stdout.write(summary.text() + "\n")
+    return 1 if summary.failures else 0

@@ -1,0 +1,351 @@
+"""Incremental, atomic ingestion: files -> sections -> chunks -> vectors -> Chroma (+ BM25).
+
+Why hand-written bookkeeping rather than LangChain's ``index()``: the contract fixes chunk ids as
+``doc_id:page_or_section:index``, whereas ``index()`` keys records by content hash, and its incremental
+cleanup runs per batch, so a long document could lose its old chunks before all new ones are stored.
+Here each document is prepared completely (parsed, chunked, embedded) before anything is written, and
+:meth:`ChunkStore.replace_document` swaps it all-or-nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from filelock import FileLock, Timeout
+from langchain_core.embeddings import Embeddings
+from tqdm import tqdm
+
+from tutor import lexical
+from tutor.chunking import Chunk, Chunker
+from tutor.embeddings import embed_matrix
+from tutor.errors import DocumentError, IngestLockedError
+from tutor.loaders import kind_for, load_file
+from tutor.metadata import CATALOG_NAMES, catalog_entry, load_catalog, resolve
+from tutor.settings import Settings
+from tutor.store import ChunkStore, DocumentRecord
+
+log = logging.getLogger(__name__)
+
+#: Bump when loaders or chunking change in a way that should re-embed unchanged files.
+PIPELINE_VERSION = "1"
+#: Chunks gathered from several documents before one ``encode`` call: big batches keep the model busy.
+EMBED_POOL = 256
+CORPUS_ROOT = "@corpus"
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class FileResult:
+    """What happened to one file."""
+
+    source: str
+    doc_id: str
+    action: str  # added | updated | unchanged | removed | failed
+    chunks: int = 0
+    pages: int = 0
+    reason: str = ""
+
+
+@dataclass
+class IngestSummary:
+    """The outcome of one run, as printed by the CLI and shown by the Library desk."""
+
+    files: list[FileResult] = field(default_factory=list)
+    seconds: float = 0.0
+    dry_run: bool = False
+
+    def count(self, action: str) -> int:
+        return sum(1 for f in self.files if f.action == action)
+
+    @property
+    def chunks_written(self) -> int:
+        return sum(f.chunks for f in self.files if f.action in {"added", "updated"})
+
+    @property
+    def pages(self) -> int:
+        return sum(f.pages for f in self.files if f.action in {"added", "updated"})
+
+    @property
+    def failures(self) -> list[FileResult]:
+        return [f for f in self.files if f.action == "failed"]
+
+    @property
+    def changed(self) -> bool:
+        return any(f.action in {"added", "updated", "removed"} for f in self.files)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dry_run": self.dry_run,
+            **{a: self.count(a) for a in ("added", "updated", "unchanged", "removed", "failed")},
+            "chunks_written": self.chunks_written,
+            "pages": self.pages,
+            "seconds": round(self.seconds, 3),
+            "failures": [{"source": f.source, "reason": f.reason} for f in self.failures],
+            "files": [asdict(f) for f in self.files],
+        }
+
+    def text(self) -> str:
+        """Human summary: one line of counts, then one line per failure."""
+        verb = "Would ingest" if self.dry_run else "Ingested"
+        lines = [
+            f"{verb} {len(self.files)} file(s) in {self.seconds:.1f} s: {self.count('added')} added, "
+            f"{self.count('updated')} updated, {self.count('unchanged')} unchanged, {self.count('removed')} removed, "
+            f"{self.count('failed')} failed; {self.chunks_written} chunks written."
+        ]
+        lines += [f"FAILED {f.source}: {f.reason}" for f in self.failures]
+        return "\n".join(lines)
+
+
+@dataclass
+class _Candidate:
+    path: Path
+    root_label: str
+    source: str
+    doc_id: str
+    catalog: dict[str, Any]
+
+
+@dataclass
+class _Prepared:
+    candidate: _Candidate
+    record: DocumentRecord
+    chunks: list[Chunk]
+    pages: int
+    action: str
+
+
+def _is_hidden(relative: Path) -> bool:
+    """Files and folders named ``_x`` or ``.x`` are not documents (catalogs, quiz banks, caches)."""
+    return any(part.startswith(("_", ".")) for part in relative.parts) or relative.name in CATALOG_NAMES
+
+
+def doc_id_for(source: str) -> str:
+    """``reports/OECD skills.pdf`` -> ``reports/oecd-skills``: stable, readable, free of ``:``."""
+    stem = Path(source).with_suffix("").as_posix()
+    return "/".join(p for p in (_slug_part(part) for part in stem.split("/")) if p)
+
+
+def _slug_part(part: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9._-]+", "-", part.lower()).strip("-.")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class Ingestor:
+    """Runs ingestion against one store; built by the CLI, the Library desk and tests."""
+
+    def __init__(self, settings: Settings, store: ChunkStore, embeddings: Embeddings,
+                 progress: Progress | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.embeddings = embeddings
+        self.progress = progress
+        self.chunker = Chunker(embeddings, overlap_tokens=settings.chunk_overlap_tokens)  # type: ignore[arg-type]
+
+    # --- discovery --------------------------------------------------------------------------
+    def _root_label(self, folder: Path) -> str:
+        corpus = self.settings.corpus_dir.resolve()
+        return CORPUS_ROOT if folder.resolve() == corpus else str(folder.resolve())
+
+    def _root_for(self, path: Path) -> Path:
+        corpus = self.settings.corpus_dir.resolve()
+        resolved = path.resolve()
+        if resolved == corpus or corpus in resolved.parents:
+            return corpus
+        return resolved if resolved.is_dir() else resolved.parent
+
+    def discover(self, paths: Sequence[Path]) -> tuple[list[_Candidate], list[FileResult]]:
+        """Expand folders into files; report paths that do not exist."""
+        found: dict[str, _Candidate] = {}
+        missing: list[FileResult] = []
+        for given in paths:
+            if not given.exists():
+                missing.append(FileResult(str(given), "", "failed", reason="no such file or folder"))
+                continue
+            root = self._root_for(given)
+            catalog = load_catalog(root)
+            files = sorted(p for p in given.rglob("*") if p.is_file()) if given.is_dir() else [given]
+            for file in files:
+                relative = file.resolve().relative_to(root)
+                if given.is_dir() and _is_hidden(relative):
+                    continue
+                source = relative.as_posix()
+                doc_id = doc_id_for(source)
+                if doc_id in found and found[doc_id].path != file:
+                    missing.append(FileResult(source, doc_id, "failed",
+                                              reason=f"same document id as {found[doc_id].source}: rename one of them"))
+                    continue
+                found[doc_id] = _Candidate(file, self._root_label(root), source, doc_id, catalog_entry(catalog, source))
+        return list(found.values()), missing
+
+    # --- per-file preparation (no writes) -------------------------------------------------
+    def _fingerprint(self, content_sha: str, candidate: _Candidate) -> str:
+        material = json.dumps([content_sha, candidate.catalog, PIPELINE_VERSION, self.settings.embedding_model,
+                               self.settings.chunk_overlap_tokens], sort_keys=True, default=str)
+        return hashlib.sha256(material.encode()).hexdigest()
+
+    def _check_file(self, candidate: _Candidate) -> str:
+        """Cheap checks before reading: type and size. Returns the content hash."""
+        kind_for(candidate.path)
+        size = candidate.path.stat().st_size
+        if size == 0:
+            raise DocumentError("empty file")
+        limit = self.settings.max_file_mb * 1024 * 1024
+        if size > limit:
+            raise DocumentError(f"file too large: {size / 1048576:.1f} MB > limit {self.settings.max_file_mb:g} MB "
+                                "(TUTOR_MAX_FILE_MB)")
+        return _sha256(candidate.path)
+
+    def _prepare(self, candidate: _Candidate, content_sha: str, fingerprint: str, action: str) -> _Prepared:
+        loaded = load_file(candidate.path, self.settings.parse_timeout_s, self.settings.parse_memory_mb)
+        declared = dict(loaded.declared)
+        meta = resolve(declared, candidate.catalog, loaded.file_meta, candidate.source)
+        doc_id = candidate.doc_id
+        base = {"doc_id": doc_id, "source": candidate.source, "content_sha256": content_sha, "kind": loaded.kind, **meta}
+        chunks = self.chunker.split(doc_id, meta["title"], loaded.sections, base)
+        if not chunks:
+            raise DocumentError("no extractable text")
+        record = DocumentRecord(
+            doc_id=doc_id, source=candidate.source, fingerprint=fingerprint, content_sha256=content_sha,
+            title=meta["title"], publisher=meta["publisher"], year=meta["year"], url=meta["url"], kind=loaded.kind,
+            root=candidate.root_label, topic=meta["topic"], summary=meta["summary"], pages=loaded.pages or 0, chunks=len(chunks), ingested_at=time.time(),
+            chunk_ids=tuple(c.id for c in chunks),
+        )
+        return _Prepared(candidate, record, chunks, loaded.pages or 0, action)
+
+    # --- the run -----------------------------------------------------------------------------
+    def run(self, paths: Sequence[Path] | None = None, prune: bool = False, dry_run: bool = False,
+            reset: bool = False) -> IngestSummary:
+        """Ingest ``paths`` (default: the corpus folder) under the ingestion lock."""
+        paths = list(paths or [self.settings.corpus_dir])
+        if dry_run:
+            return self._run(paths, prune, dry_run=True, reset=reset)
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.settings.lock_path), timeout=self.settings.ingest_lock_timeout_s)
+        try:
+            with lock:
+                return self._run(paths, prune, dry_run=False, reset=reset)
+        except Timeout as exc:
+            raise IngestLockedError(
+                f"another ingestion is running (lock {self.settings.lock_path} held for "
+                f"{self.settings.ingest_lock_timeout_s:g} s): wait for it to finish, then run again"
+            ) from exc
+
+    def _run(self, paths: list[Path], prune: bool, dry_run: bool, reset: bool) -> IngestSummary:
+        started = time.perf_counter()
+        summary = IngestSummary(dry_run=dry_run)
+        if reset and not dry_run:
+            self.store.reset()
+            shutil.rmtree(self.settings.lexical_dir, ignore_errors=True)
+        records = {} if reset else self.store.records()
+        candidates, missing = self.discover(paths)
+        summary.files.extend(missing)
+        pending: list[_Prepared] = []
+        bar = tqdm(total=len(candidates), desc="ingest", unit="file", disable=None)
+        for number, candidate in enumerate(candidates, start=1):
+            bar.update(1)
+            if self.progress:
+                self.progress(number, len(candidates), candidate.source)
+            result = self._plan_one(candidate, records, dry_run, pending, summary)
+            if result:
+                summary.files.append(result)
+            if sum(len(p.chunks) for p in pending) >= EMBED_POOL:
+                self._flush(pending, summary)
+        self._flush(pending, summary)
+        bar.close()
+        if prune:
+            summary.files.extend(self._prune(paths, records, dry_run))
+        if not dry_run and (summary.changed or (self.store.count() and not lexical.LexicalIndex.current_version(
+                self.settings.lexical_dir))):
+            lexical.rebuild(self.store, self.settings.lexical_dir)
+        summary.seconds = time.perf_counter() - started
+        log.info(summary.text().splitlines()[0])
+        return summary
+
+    def _plan_one(self, candidate: _Candidate, records: dict[str, DocumentRecord], dry_run: bool,
+                  pending: list[_Prepared], summary: IngestSummary) -> FileResult | None:
+        try:
+            content_sha = self._check_file(candidate)
+        except DocumentError as exc:
+            return FileResult(candidate.source, candidate.doc_id, "failed", reason=str(exc))
+        fingerprint = self._fingerprint(content_sha, candidate)
+        previous = records.get(candidate.doc_id)
+        if previous and previous.fingerprint == fingerprint:
+            return FileResult(candidate.source, candidate.doc_id, "unchanged", chunks=previous.chunks)
+        action = "updated" if previous else "added"
+        if dry_run:
+            return FileResult(candidate.source, candidate.doc_id, action)
+        try:
+            pending.append(self._prepare(candidate, content_sha, fingerprint, action))
+        except DocumentError as exc:
+            return FileResult(candidate.source, candidate.doc_id, "failed", reason=str(exc))
+        return None
+
+    def _flush(self, pending: list[_Prepared], summary: IngestSummary) -> None:
+        """Embed the pooled chunks in one call, then store each document atomically."""
+        if not pending:
+            return
+        texts = [c.embed_text for p in pending for c in p.chunks]
+        try:
+            vectors = embed_matrix(self.embeddings, texts)
+        except Exception as exc:  # noqa: BLE001 - the model failing must not lose the run's other work
+            log.exception("embedding failed")
+            for p in pending:
+                summary.files.append(FileResult(p.candidate.source, p.record.doc_id, "failed",
+                                                reason=f"embedding failed: {exc}"))
+            pending.clear()
+            return
+        offset = 0
+        for p in pending:
+            block = vectors[offset: offset + len(p.chunks)]
+            offset += len(p.chunks)
+            summary.files.append(self._store_one(p, block))
+        pending.clear()
+
+    def _store_one(self, prepared: _Prepared, vectors: np.ndarray) -> FileResult:
+        source, doc_id = prepared.candidate.source, prepared.record.doc_id
+        try:
+            self.store.replace_document(prepared.record, prepared.chunks, vectors)
+        except Exception as exc:  # noqa: BLE001 - reported per file; the store rolled the document back
+            log.exception("could not store %s", source)
+            return FileResult(source, doc_id, "failed", reason=f"could not store it ({exc}); the previous version is kept")
+        return FileResult(source, doc_id, prepared.action, chunks=len(prepared.chunks), pages=prepared.pages)
+
+    def _prune(self, paths: list[Path], records: dict[str, DocumentRecord], dry_run: bool) -> list[FileResult]:
+        """Remove documents whose files are gone from the folders given."""
+        results = []
+        folders = [p for p in paths if p.is_dir()]
+        for folder in folders:
+            root = self._root_for(folder)
+            label = self._root_label(root)
+            for record in records.values():
+                if record_root(record) != label or (root / record.source).exists():
+                    continue
+                if not (root / record.source).resolve().is_relative_to(folder.resolve()):
+                    continue
+                removed = 0 if dry_run else self.store.remove_document(record.doc_id)
+                results.append(FileResult(record.source, record.doc_id, "removed", chunks=removed))
+        return results
+
+
+def record_root(record: DocumentRecord) -> str:
+    """Which folder a record was ingested from (``@corpus`` for the configured corpus)."""
+    return record.root or CORPUS_ROOT

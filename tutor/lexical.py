@@ -1,0 +1,160 @@
+"""The BM25 side of hybrid retrieval, persisted next to Chroma and rebuilt after every ingestion.
+
+bm25s does the scoring. The index is written to a fresh folder and then published by replacing a
+small ``CURRENT`` pointer file, so a running app never reads a half-written index and notices a new one
+with a single file read (no restart needed after ``ingest.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+_TOKEN_PATTERN = r"(?u)\b\w+\b"
+_KEEP_VERSIONS = 2
+
+
+def normalise(text: str) -> str:
+    """Fold "1,450" into "1450" so numbers match however they are written."""
+    return _THOUSANDS.sub("", text)
+
+
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(texts: list[str]) -> Any:
+    """bm25s tokens: lowercase, English stopwords out, Snowball-stemmed, numbers kept."""
+    import bm25s
+
+    return bm25s.tokenize([normalise(t) for t in texts], token_pattern=_TOKEN_PATTERN, stopwords="en",
+                          stemmer=_stemmer(), show_progress=False)
+
+
+class LexicalIndex:
+    """An immutable BM25 index over chunk texts, with the ids and filterable fields of each chunk."""
+
+    def __init__(self, model: Any, ids: list[str], fields: dict[str, list[str]]) -> None:
+        self.model = model
+        self.ids = ids
+        self.fields = fields
+        self._position = {cid: i for i, cid in enumerate(ids)}
+
+    @classmethod
+    def build(cls, items: Iterable[tuple[str, str, dict[str, Any]]]) -> LexicalIndex:
+        """Index (id, text, metadata) triples; title and section are indexed with the text."""
+        import bm25s
+
+        ids: list[str] = []
+        texts: list[str] = []
+        fields: dict[str, list[str]] = {"doc_id": [], "publisher": []}
+        for cid, text, meta in items:
+            ids.append(cid)
+            texts.append(f"{meta.get('title', '')} {meta.get('section', '')} {text}")
+            for name in fields:
+                fields[name].append(str(meta.get(name, "")))
+        model = bm25s.BM25()
+        if texts:
+            model.index(tokenize(texts), show_progress=False)
+        return cls(model, ids, fields)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def search(self, query: str, k: int, where: dict[str, str] | None = None) -> list[tuple[str, float]]:
+        """Top-k (chunk id, BM25 score) with score > 0, optionally restricted by exact field values."""
+        if not self.ids or k <= 0:
+            return []
+        mask = None
+        if where:
+            keep = np.ones(len(self.ids), dtype=bool)
+            for name, value in where.items():
+                keep &= np.asarray(self.fields.get(name, []), dtype=object) == value
+            if not keep.any():
+                return []
+            mask = keep.astype(np.float32)
+        tokens = tokenize([query])
+        if not any(tokens.ids[0]):
+            return []
+        docs, scores = self.model.retrieve(tokens, k=min(k, len(self.ids)), show_progress=False,
+                                           weight_mask=mask, n_threads=1)
+        return [(self.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+
+    # --- persistence --------------------------------------------------------------------------
+    def save(self, root: Path) -> Path:
+        """Write to a new version folder, then point ``CURRENT`` at it (an atomic rename)."""
+        root.mkdir(parents=True, exist_ok=True)
+        version = f"v{time.time_ns()}"
+        folder = root / version
+        if self.ids:
+            self.model.save(str(folder), show_progress=False)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "chunks.json").write_text(json.dumps({"ids": self.ids, "fields": self.fields}))
+        pointer = root / "CURRENT.tmp"
+        pointer.write_text(version)
+        os.replace(pointer, root / "CURRENT")
+        for old in sorted(p for p in root.iterdir() if p.is_dir() and p.name != version)[:-(_KEEP_VERSIONS - 1) or None]:
+            shutil.rmtree(old, ignore_errors=True)
+        return folder
+
+    @staticmethod
+    def current_version(root: Path) -> str | None:
+        try:
+            return (root / "CURRENT").read_text().strip() or None
+        except FileNotFoundError:
+            return None
+
+    @classmethod
+    def load(cls, root: Path, version: str | None = None) -> LexicalIndex | None:
+        """Load the published version (or ``None`` when nothing was ever published)."""
+        import bm25s
+
+        version = version or cls.current_version(root)
+        if not version:
+            return None
+        folder = root / version
+        data = json.loads((folder / "chunks.json").read_text())
+        model = bm25s.BM25.load(str(folder), show_progress=False) if data["ids"] else bm25s.BM25()
+        return cls(model, data["ids"], data["fields"])
+
+
+class LexicalCache:
+    """Holds the loaded index for a long-running process and reloads it when ingestion publishes a new one."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._index: LexicalIndex | None = None
+        self._version: str | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> LexicalIndex | None:
+        version = LexicalIndex.current_version(self.root)
+        if version != self._version:
+            with self._lock:
+                if version != self._version:
+                    log.info("loading BM25 index %s", version)
+                    self._index = LexicalIndex.load(self.root, version)
+                    self._version = version
+        return self._index
+
+
+def rebuild(store: Any, root: Path) -> LexicalIndex:
+    """Rebuild the BM25 index from every chunk in the store and publish it."""
+    index = LexicalIndex.build(store.iter_chunks())
+    index.save(root)
+    return index

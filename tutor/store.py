@@ -1,0 +1,230 @@
+"""The Chroma index: chunk vectors plus a small document register, in one database.
+
+Keeping the register (content hash, chunk ids, title... per document) in Chroma itself, as a second
+collection, means the index and its bookkeeping can never disagree, and that replicas sharing a Chroma
+server share both. ``open_store`` is the only place that builds a Chroma client.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from tutor.chunking import Chunk
+
+if TYPE_CHECKING:
+    from tutor.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Metadata = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """What the register knows about one ingested document."""
+
+    doc_id: str
+    source: str
+    fingerprint: str
+    content_sha256: str
+    title: str
+    publisher: str = ""
+    year: str = ""
+    url: str = ""
+    kind: str = ""
+    root: str = ""
+    topic: str = ""
+    summary: str = ""
+    pages: int = 0
+    chunks: int = 0
+    ingested_at: float = 0.0
+    chunk_ids: tuple[str, ...] = ()
+
+    def to_metadata(self) -> Metadata:
+        meta = {k: v for k, v in self.__dict__.items() if k != "chunk_ids"}
+        meta["chunk_ids"] = json.dumps(list(self.chunk_ids))
+        return meta
+
+    @classmethod
+    def from_metadata(cls, meta: Metadata) -> DocumentRecord:
+        data = dict(meta)
+        data["chunk_ids"] = tuple(json.loads(str(data.get("chunk_ids") or "[]")))
+        fields = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in data.items() if k in fields})
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One chunk found by a dense query."""
+
+    id: str
+    text: str
+    metadata: Metadata
+    score: float  # cosine similarity, 1 = identical direction
+
+
+def _clean(meta: Metadata) -> Metadata:
+    """Chroma stores only str/int/float/bool: drop ``None`` and stringify the rest."""
+    return {k: (v if isinstance(v, (str, int, float, bool)) else str(v)) for k, v in meta.items() if v is not None}
+
+
+def _batches(n: int, size: int) -> Iterator[slice]:
+    for start in range(0, n, size):
+        yield slice(start, min(n, start + size))
+
+
+class ChunkStore:
+    """Typed access to the two collections; every write is batched under Chroma's maximum batch size."""
+
+    def __init__(self, client: Any, name: str = "mwalimu") -> None:
+        self.client = client
+        self.name = name
+        self.batch_size = max(1, min(int(client.get_max_batch_size()), 5000))
+        self._open()
+
+    def _open(self) -> None:
+        self.chunks = self.client.get_or_create_collection(
+            self.name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+        )
+        self.documents = self.client.get_or_create_collection(
+            f"{self.name}-documents", embedding_function=None
+        )
+
+    # --- the document register -------------------------------------------------------------
+    def records(self) -> dict[str, DocumentRecord]:
+        """Every registered document by id."""
+        got = self.documents.get(include=["metadatas"])
+        return {i: DocumentRecord.from_metadata(m) for i, m in zip(got["ids"], got["metadatas"] or [])}
+
+    def record(self, doc_id: str) -> DocumentRecord | None:
+        got = self.documents.get(ids=[doc_id], include=["metadatas"])
+        return DocumentRecord.from_metadata(got["metadatas"][0]) if got["ids"] else None
+
+    def _put_record(self, record: DocumentRecord) -> None:
+        self.documents.upsert(ids=[record.doc_id], embeddings=[[1.0]], metadatas=[_clean(record.to_metadata())])
+
+    # --- chunks -------------------------------------------------------------------------------
+    def count(self) -> int:
+        return int(self.chunks.count())
+
+    def _upsert(self, ids: Sequence[str], vectors: np.ndarray, texts: Sequence[str], metas: Sequence[Metadata]) -> None:
+        for part in _batches(len(ids), self.batch_size):
+            self.chunks.upsert(ids=list(ids[part]), embeddings=vectors[part], documents=list(texts[part]),
+                               metadatas=[_clean(m) for m in metas[part]])
+
+    def _delete(self, ids: Sequence[str]) -> None:
+        ids = list(ids)
+        for part in _batches(len(ids), self.batch_size):
+            self.chunks.delete(ids=ids[part])
+
+    def _snapshot(self, ids: Sequence[str]) -> dict[str, Any]:
+        ids = list(ids)
+        out: dict[str, Any] = {"ids": [], "embeddings": [], "documents": [], "metadatas": []}
+        for part in _batches(len(ids), self.batch_size):
+            got = self.chunks.get(ids=ids[part], include=["embeddings", "documents", "metadatas"])
+            out["ids"] += got["ids"]
+            out["embeddings"] += list(got["embeddings"])
+            out["documents"] += got["documents"]
+            out["metadatas"] += got["metadatas"]
+        return out
+
+    def replace_document(self, record: DocumentRecord, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        """Swap a document's chunks for new ones, all or nothing.
+
+        New chunks are written first, then the old ones that the new version no longer has are deleted,
+        then the register is updated. Chunk ids are deterministic, so a new version overwrites old chunks
+        with the same id: the old ones are snapshotted first and restored if any step fails, so a failed
+        update leaves the previous version exactly as it was.
+        """
+        previous = self.record(record.doc_id)
+        old_ids = list(previous.chunk_ids) if previous else []
+        new_ids = [c.id for c in chunks]
+        snapshot = self._snapshot(old_ids) if old_ids else None
+        try:
+            self._upsert(new_ids, vectors, [c.text for c in chunks], [c.metadata for c in chunks])
+            self._delete(sorted(set(old_ids) - set(new_ids)))
+            self._put_record(record)
+        except BaseException:
+            log.warning("storing %s failed: restoring its previous version", record.doc_id)
+            self._delete(sorted(set(new_ids) - set(old_ids)))
+            if snapshot and snapshot["ids"]:
+                self._upsert(snapshot["ids"], np.asarray(snapshot["embeddings"], dtype=np.float32),
+                             snapshot["documents"], snapshot["metadatas"])
+            raise
+
+    def remove_document(self, doc_id: str) -> int:
+        """Delete a document's chunks and its register entry; returns how many chunks went."""
+        previous = self.record(doc_id)
+        ids = list(previous.chunk_ids) if previous else self.chunks.get(where={"doc_id": doc_id}, include=[])["ids"]
+        self._delete(ids)
+        self.documents.delete(ids=[doc_id])
+        return len(ids)
+
+    def query(self, vector: np.ndarray, k: int, where: Metadata | None = None) -> list[Hit]:
+        """Nearest chunks by cosine similarity."""
+        n = self.count()
+        if n == 0:
+            return []
+        got = self.chunks.query(query_embeddings=[vector], n_results=min(k, n), where=where or None,
+                                include=["documents", "metadatas", "distances"])
+        return [Hit(id=i, text=t, metadata=m, score=1.0 - float(d))
+                for i, t, m, d in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])]
+
+    def get(self, ids: Sequence[str]) -> list[Hit]:
+        """Chunks by id, in the order asked (missing ids are left out)."""
+        if not ids:
+            return []
+        got = self.chunks.get(ids=list(ids), include=["documents", "metadatas"])
+        by_id = {i: Hit(i, t, m, 0.0) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def iter_chunks(self, page: int = 5000) -> Iterator[tuple[str, str, Metadata]]:
+        """Every chunk as (id, text, metadata), paged so memory stays flat on big indexes."""
+        offset = 0
+        while True:
+            got = self.chunks.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            if not got["ids"]:
+                return
+            yield from zip(got["ids"], got["documents"], got["metadatas"])
+            offset += len(got["ids"])
+
+    def reset(self) -> None:
+        """Drop both collections and start empty (``ingest.py --reset``)."""
+        for name in (self.name, f"{self.name}-documents"):
+            try:
+                self.client.delete_collection(name)
+            except Exception:  # noqa: BLE001 - a missing collection is what we want anyway
+                log.debug("collection %s did not exist", name)
+        self._open()
+
+
+def chroma_settings() -> Any:
+    """Client settings shared by both modes: telemetry off (it would try the network)."""
+    from chromadb.config import Settings as ChromaSettings
+
+    return ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+
+
+def open_store(settings: Settings) -> ChunkStore:
+    """Open the embedded store under ``TUTOR_DATA_DIR``, or the Chroma server at ``TUTOR_CHROMA_URL``."""
+    import chromadb
+
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        client = chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=url.port or (443 if url.scheme == "https" else 8000),
+                                     ssl=url.scheme == "https", settings=chroma_settings())
+    else:
+        settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+        client = chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings())
+    started = time.perf_counter()
+    store = ChunkStore(client, settings.collection)
+    log.debug("opened Chroma store in %.2fs", time.perf_counter() - started)
+    return store
