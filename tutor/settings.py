@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     llm_base_url: str | None = Field(None, description="Base URL of the Ollama or OpenAI-compatible server.")
     llm_api_key: str | None = Field(None, description="API key for the OpenAI-compatible server, if it needs one.")
     llm_timeout_s: float = Field(60.0, gt=0, description="Seconds to wait for the LLM before falling back.")
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL for learners' progress and feedback; default SQLite under TUTOR_DATA_DIR. "
+        "Use PostgreSQL when several app replicas share one database.",
+    )
     admin_password: str | None = Field(
         None, description="Enables the Library tab's write actions; without it they are refused."
     )
@@ -68,6 +73,11 @@ class Settings(BaseSettings):
     def lexical_dir(self) -> Path:
         """Folder of the persisted BM25 index."""
         return self.data_dir / "bm25"
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL in force: ``TUTOR_DATABASE_URL`` or a SQLite file in the data folder."""
+        return self.database_url or f"sqlite:///{(self.data_dir / 'mwalimu.sqlite').resolve()}"
 
     @property
     def lock_path(self) -> Path:

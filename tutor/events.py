@@ -1,0 +1,84 @@
+"""Typed events that ``Tutor.ask`` yields: the UI and the evaluator only render or record these."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Union
+
+
+@dataclass(frozen=True)
+class Source:
+    """A numbered passage an answer may cite as ``[n]``."""
+
+    n: int
+    chunk_id: str
+    doc_id: str
+    title: str
+    publisher: str
+    year: str
+    page: int | None
+    section: str
+    url: str
+    text: str
+    score: float = 0.0
+    cited_sentences: tuple[str, ...] = ()
+
+    def citation(self) -> str:
+        """``Title, Publisher, Year, p. N`` or ``... § Section``: the reference line under an answer."""
+        parts = [p for p in (self.title, self.publisher, self.year) if p]
+        where = f"p. {self.page}" if self.page else (f"§ {self.section}" if self.section else "")
+        return ", ".join(parts + ([where] if where else []))
+
+    def to_api(self) -> dict[str, Any]:
+        """The shape DESIGN.md fixes for the ``/ask`` API: {n, title, publisher, year, page, section, url, text}."""
+        return {"n": self.n, "title": self.title, "publisher": self.publisher, "year": self.year,
+                "page": self.page, "section": self.section, "url": self.url, "text": self.text}
+
+
+@dataclass(frozen=True)
+class AnswerDelta:
+    """A piece of answer text, in order; concatenated they form the answer (without the sources list)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class SourcesEvent:
+    """The passages the answer may cite, numbered from 1."""
+
+    sources: tuple[Source, ...]
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A one-line message for the user (for example: the LLM was unreachable, answered offline)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Done:
+    """The final event: everything about the answer in one place."""
+
+    answer: str
+    sources: tuple[Source, ...]
+    refused: bool
+    backend: str
+    question: str
+    standalone_question: str
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    suggestions: tuple[str, ...] = ()
+    notices: tuple[str, ...] = ()
+
+    @property
+    def cited(self) -> tuple[Source, ...]:
+        """Only the sources whose ``[n]`` appears in the answer."""
+        return tuple(s for s in self.sources if f"[{s.n}]" in self.answer)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["sources"] = [s.to_api() for s in self.sources]
+        return data
+
+
+Event = Union[AnswerDelta, SourcesEvent, Notice, Done]
