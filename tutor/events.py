@@ -60,8 +60,10 @@ class Notice:
 class Done:
     """The final event: everything about the answer in one place."""
 
-    answer: str
-    sources: tuple[Source, ...]
+    answer: str  # the body followed by the "Sources:" list
+    body: str  # the answer alone, with its [n] markers
+    sources: tuple[Source, ...]  # the cited passages, numbered as in the answer
+    retrieved: tuple[Source, ...]  # every retrieved passage in rank order (n = rank), for evaluation
     refused: bool
     backend: str
     question: str
@@ -78,6 +80,7 @@ class Done:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["sources"] = [s.to_api() for s in self.sources]
+        data["retrieved"] = [{**s.to_api(), "doc_id": s.doc_id, "chunk_id": s.chunk_id} for s in self.retrieved]
         return data
 
 

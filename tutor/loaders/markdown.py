@@ -36,7 +36,7 @@ def split_by_headings(body: str) -> tuple[str | None, list[Section]]:
     """Split Markdown into sections keyed by heading path; returns the first H1 (a title) too.
 
     The single top-level H1 is the document title, so paths start below it ("Pillars > Skills");
-    text under no heading but the H1 gets the H1 as its section. Reference lists are dropped.
+    text under no heading but the H1 is the "Introduction". Reference lists are dropped.
     """
     lines = body.splitlines()
     h1s = [m.group(2) for ln in lines if (m := _HEADING.match(ln)) and len(m.group(1)) == 1]
@@ -52,7 +52,7 @@ def split_by_headings(body: str) -> tuple[str | None, list[Section]]:
         names = [name for level, name in stack if not (title and level == 1)]
         if not text or any(is_reference_heading(name) for _, name in stack):
             return
-        sections.append(Section(text=text, section=" > ".join(names) or (title or "")))
+        sections.append(Section(text=text, section=" > ".join(names) or ("Introduction" if title else "")))
 
     for line in lines:
         if _FENCE.match(line):

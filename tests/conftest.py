@@ -1,0 +1,84 @@
+"""Shared fixtures: the real embedding model (loaded once per session), a real Chroma in ``tmp_path``.
+
+Nothing here reaches the network: Hugging Face runs offline, Chroma's telemetry is off, and every
+``TUTOR_`` variable of the calling shell is dropped so a developer's own settings cannot leak in.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tutor.embeddings import LocalEmbeddings
+from tutor.ingestion import Ingestor
+from tutor.lexical import LexicalIndex
+from tutor.settings import Settings
+from tutor.store import ChunkStore, Hit, open_store
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def offline_environment() -> Iterator[None]:
+    """No downloads, no telemetry, no stray ``TUTOR_`` settings, for the whole session (subprocesses too)."""
+    patch = pytest.MonkeyPatch()
+    for name in list(os.environ):
+        if name.startswith("TUTOR_"):
+            patch.delenv(name)
+    patch.setenv("HF_HUB_OFFLINE", "1")
+    patch.setenv("TRANSFORMERS_OFFLINE", "1")
+    patch.setenv("ANONYMIZED_TELEMETRY", "False")
+    yield
+    patch.undo()
+
+
+@pytest.fixture(scope="session")
+def embeddings(offline_environment: None) -> LocalEmbeddings:
+    """The real MiniLM model, loaded once for the whole session."""
+    model = LocalEmbeddings(MODEL_NAME)
+    assert model.model is not None  # load it now, so no test pays for it alone
+    return model
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings isolated in ``tmp_path``: a data folder and a corpus folder of this test's own."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    return Settings(data_dir=tmp_path / "data", corpus_dir=corpus, ingest_lock_timeout_s=5.0,
+                    _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def store(settings: Settings) -> ChunkStore:
+    return open_store(settings)
+
+
+@pytest.fixture
+def ingestor(settings: Settings, store: ChunkStore, embeddings: LocalEmbeddings) -> Ingestor:
+    return Ingestor(settings, store, embeddings)
+
+
+@pytest.fixture
+def dense_search(store: ChunkStore, embeddings: LocalEmbeddings) -> Callable[[str, int], list[Hit]]:
+    """Nearest chunks to a question in this test's store."""
+
+    def search(question: str, k: int = 3) -> list[Hit]:
+        return store.query(embeddings.embed_array([question])[0], k)
+
+    return search
+
+
+@pytest.fixture
+def lexical_search(settings: Settings) -> Callable[[str, int], list[str]]:
+    """Chunk ids that the published BM25 index finds for a question (reloaded on every call)."""
+
+    def search(question: str, k: int = 5) -> list[str]:
+        index = LexicalIndex.load(settings.lexical_dir)
+        return [cid for cid, _ in index.search(question, k)] if index else []
+
+    return search
+

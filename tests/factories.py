@@ -1,0 +1,300 @@
+"""Real test files, generated on the spot: PDFs (reportlab, pypdf), DOCX (python-docx), HTML, Markdown, text.
+
+Every helper writes one file and returns its path. The texts carry distinctive phrases so tests can check
+that exactly the right passages are (or are no longer) retrievable.
+"""
+
+from __future__ import annotations
+
+import io
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import yaml
+
+PDF_HEADER = "Kenya School of Government - Digital Skills Working Paper"
+PDF_FOOTER = "Page {n} of {total}"
+
+
+def _lines(text: str, width: int = 90) -> list[str]:
+    """Wrap a paragraph into lines of at most ``width`` characters (reportlab draws lines as given)."""
+    out: list[str] = []
+    line = ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            out.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    if line:
+        out.append(line)
+    return out
+
+
+def pdf_bytes(pages: Sequence[Sequence[str]], *, header: str | None = PDF_HEADER,
+              footer: str | None = PDF_FOOTER, title: str | None = None, author: str | None = None) -> bytes:
+    """A text PDF: each page is a list of lines drawn top to bottom, with a running header and footer."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4, invariant=True)
+    if title:
+        pdf.setTitle(title)
+    if author:
+        pdf.setAuthor(author)
+    width, height = A4
+    for number, lines in enumerate(pages, start=1):
+        pdf.setFont("Helvetica", 9)
+        if header:
+            pdf.drawString(60, height - 40, header)
+        if footer:
+            pdf.drawString(60, 30, footer.format(n=number, total=len(pages)))
+        pdf.setFont("Helvetica", 11)
+        y = height - 80
+        for line in lines:
+            if line == "":
+                y -= 8  # a paragraph gap
+                continue
+            pdf.drawString(60, y, line)
+            y -= 15
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def make_pdf(path: Path, pages: Sequence[Sequence[str] | str], **kwargs: object) -> Path:
+    """Write a PDF; a page given as a string is wrapped into lines first."""
+    drawn = [_lines(p) if isinstance(p, str) else list(p) for p in pages]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pdf_bytes(drawn, **kwargs))  # type: ignore[arg-type]
+    return path
+
+
+#: A four-page report: a running header and footer on every page, a word hyphenated across a line end
+#: on page 2, and one distinctive fact per page.
+REPORT_PAGES: list[list[str]] = [
+    ["Introduction to the working paper",
+     "Public officers in Kenya are learning how artificial intelligence changes service delivery.",
+     "The pilot cohort of the Nyeri county course counted 412 officers in its first intake."],
+    ["Digital transformation in counties",
+     "The county assemblies approved a plan for the digital transfor-",
+     "mation of licensing services, starting with single business permits.",
+     "Officials in Kisumu reported shorter queues once permits moved online."],
+    ["Data protection duties",
+     "Every data controller must register with the Office of the Data Protection Commissioner.",
+     "The working paper lists seven duties of a county data protection officer."],
+    ["Recommendations",
+     "The paper recommends a quarterly review of algorithmic tools used in procurement.",
+     "A shared glossary of AI terms should be published for all county staff."],
+]
+
+
+def make_report_pdf(path: Path, **kwargs: object) -> Path:
+    kwargs.setdefault("title", "County Digital Skills Working Paper")
+    kwargs.setdefault("author", "Kenya School of Government")
+    return make_pdf(path, REPORT_PAGES, **kwargs)
+
+
+def make_encrypted_pdf(path: Path, user_password: str = "secret", owner_password: str = "owner") -> Path:
+    """A PDF that needs a password to open (pypdf's writer.encrypt)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_bytes(REPORT_PAGES))))
+    writer.encrypt(user_password=user_password, owner_password=owner_password, algorithm="RC4-128")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        writer.write(handle)
+    return path
+
+
+def make_image_only_pdf(path: Path, pages: int = 2) -> Path:
+    """A PDF whose pages are drawings only (what a scan looks like to a text extractor)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path), pagesize=A4, invariant=True)
+    for number in range(pages):
+        pdf.setFillGray(0.4)
+        pdf.rect(60, 500, 400, 200, fill=1)
+        pdf.circle(300, 300, 80 + number * 10, fill=0)
+        for y in range(100, 250, 12):  # "lines of text" in a scan are only shapes
+            pdf.line(60, y, 500, y)
+        pdf.showPage()
+    pdf.save()
+    return path
+
+
+def make_corrupt_pdf(path: Path) -> Path:
+    """The first bytes of a real PDF, cut off before any page object: a failed download."""
+    data = pdf_bytes(REPORT_PAGES)
+    path.write_bytes(data[:300])
+    return path
+
+
+def _raw_pdf(content: bytes, *, filters: str = "/FlateDecode", extra_objects: Sequence[bytes] = ()) -> bytes:
+    """A hand-assembled one-page PDF around a (compressed) content stream, with a correct xref table."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d /Filter %s >>\nstream\n" % (len(content), filters.encode()) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        *extra_objects,
+    ]
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def make_crafted_pdf(path: Path, operations: int = 3_000_000) -> Path:
+    """A small file (a few hundred KB) that expands into millions of text operators when parsed.
+
+    The content stream is a FlateDecode "bomb" of repeated ``Tj`` operators: cheap to store, very
+    expensive to decompress and interpret. A bounded parser must give up with a reason, not hang.
+    """
+    op = b"BT /F1 1 Tf 10 10 Td (mwalimu) Tj ET\n"
+    content = zlib.compress(op * operations, 9)
+    path.write_bytes(_raw_pdf(content))
+    return path
+
+
+def make_deeply_nested_pdf(path: Path, depth: int = 200_000) -> Path:
+    """A PDF whose content stream holds one array nested ``depth`` levels deep (a recursion bomb)."""
+    content = zlib.compress(b"[" * depth + b"]" * depth + b" Tj\n", 9)
+    path.write_bytes(_raw_pdf(content))
+    return path
+
+
+def make_docx(path: Path, title: str, sections: Sequence[tuple[int, str, Sequence[str]]],
+              author: str | None = None) -> Path:
+    """A Word file: a Title paragraph, then (level, heading, paragraphs) with Heading 1/2 styles."""
+    import docx
+
+    document = docx.Document()
+    document.add_heading(title, level=0)  # the "Title" style
+    for level, heading, paragraphs in sections:
+        document.add_heading(heading, level=level)
+        for text in paragraphs:
+            document.add_paragraph(text)
+    if author:
+        document.core_properties.author = author
+    document.core_properties.title = ""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document.save(str(path))
+    return path
+
+
+DOCX_SECTIONS: list[tuple[int, str, list[str]]] = [
+    (1, "Overview", ["This handbook explains how county officers procure cloud services responsibly."]),
+    (2, "Scope", ["The handbook applies to every county department that buys hosting or software subscriptions."]),
+    (1, "Risk assessment", ["Before signing, officers rate the vendor's data residency and exit terms."]),
+    (2, "Exit plan", ["Every contract needs an exit plan that names how data returns to the county within 30 days."]),
+]
+
+
+def make_handbook_docx(path: Path) -> Path:
+    return make_docx(path, "Cloud Procurement Handbook", DOCX_SECTIONS, author="Ministry of ICT")
+
+
+HTML_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+  <title>eCitizen services explained</title>
+  <meta name="publisher" content="Kenya Digital Desk">
+  <meta property="article:published_time" content="2023-06-01T08:00:00Z">
+  <meta property="og:url" content="https://example.org/ecitizen">
+  <script>var trackingBeacon = "zzanalyticsbeaconzz";</script>
+  <style>body { font-family: sans-serif; }</style>
+</head>
+<body>
+  <header><div class="brand">Digital Desk banner zzbannerzz</div></header>
+  <nav><ul><li><a href="/">Home zznavmenuzz</a></li><li><a href="/about">About us</a></li></ul></nav>
+  <main>
+    <article>
+      <h1>eCitizen services explained</h1>
+      <p>The eCitizen portal brings more than five thousand government services into one account.</p>
+      <h2>Payments</h2>
+      <p>Citizens pay for services through a single payment gateway with mobile money.</p>
+      <h3>Receipts</h3>
+      <p>Every payment produces a receipt that officers can verify with its reference number.</p>
+      <script>console.log("zzinlinescriptzz");</script>
+    </article>
+  </main>
+  <aside>Related links zzsidebarzz</aside>
+  <footer>Copyright zzfooterzz. All rights reserved.</footer>
+</body>
+</html>
+"""
+
+
+def make_html(path: Path, html: str = HTML_PAGE) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def make_markdown(path: Path, body: str, front_matter: dict[str, object] | None = None) -> Path:
+    """A Markdown note, with YAML front matter when given."""
+    text = body
+    if front_matter is not None:
+        text = "---\n" + yaml.safe_dump(front_matter, sort_keys=False) + "---\n\n" + body
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+NOTE_FRONT_MATTER: dict[str, object] = {
+    "title": "Konza Technopolis briefing",
+    "publisher": "Mwalimu team",
+    "year": 2024,
+    "url": ["https://example.org/konza", "https://example.org/konza-2"],
+    "topic": "Infrastructure",
+}
+
+NOTE_BODY = """# Konza Technopolis briefing
+
+Konza Technopolis is a planned smart city about 60 kilometres south of Nairobi.
+
+## Governance
+
+The Konza Technopolis Development Authority oversees planning and investment.
+
+### Board
+
+The board reports to the ministry responsible for information and communication technology.
+
+## Sources
+
+- https://example.org/konza-references-zzsourcelistzz
+"""
+
+
+def make_note(path: Path, body: str = NOTE_BODY, front_matter: dict[str, object] | None = None) -> Path:
+    return make_markdown(path, body, NOTE_FRONT_MATTER if front_matter is None else front_matter)
+
+
+CP1252_TEXT = ("Caf\u00e9 notes for officers\n\n"
+               "The na\u00efve approach \u2013 \u201cput it all online\u201d \u2013 ignores citizens "
+               "without smartphones; the r\u00e9sum\u00e9 of the pilot says so.\n")
+
+
+def make_cp1252_text(path: Path) -> Path:
+    """A text file saved by an old Windows editor: not UTF-8, but valid cp1252."""
+    path.write_bytes(CP1252_TEXT.encode("cp1252"))
+    return path
+
+
+def make_undecodable_text(path: Path) -> Path:
+    """Bytes that are neither UTF-8 nor cp1252 (0x81, 0x8d, 0x8f, 0x90 and 0x9d are undefined in cp1252)."""
+    path.write_bytes(b"Budget notes \x81\x8d\x8f\x90\x9d and more \xff\xfe\x81 text\n" * 4)
+    return path

@@ -1,0 +1,76 @@
+"""Turning a follow-up ("Which office enforces it?") into a question that stands alone.
+
+Retrieval sees one string, so a question that leans on the conversation must carry its topic. With an
+LLM backend a condense prompt rewrites it; without one, a deterministic rule does: when the question
+refers back (a pronoun, "what about...", or almost no content words), the previous user question's
+key terms are appended.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from tutor.text import PRONOUNS, STOPWORDS, words
+
+log = logging.getLogger(__name__)
+
+Message = dict[str, Any]
+_LEADS = re.compile(r"^\s*(and|also|what about|how about|so|then|but)\b", re.I)
+
+CONDENSE_PROMPT = (
+    "Rewrite the user's last question so that it can be understood without the conversation. Keep the "
+    "user's wording where possible, name the topic explicitly, and do not answer it. Reply with the "
+    "rewritten question only.\n\nConversation:\n{history}\n\nLast question: {question}\n\nStandalone question:"
+)
+
+
+def _text(message: Message) -> str:
+    content = message.get("content", "")
+    if isinstance(content, list):  # multimodal-style content parts
+        return " ".join(str(part.get("text", "")) if isinstance(part, dict) else str(part) for part in content)
+    return str(content or "")
+
+
+def previous_user_question(history: Sequence[Message]) -> str | None:
+    for message in reversed(history):
+        if message.get("role") == "user" and _text(message).strip():
+            return _text(message).strip()
+    return None
+
+
+def needs_context(question: str) -> bool:
+    """True when the question refers back to the conversation or names no topic of its own."""
+    tokens = words(question)
+    content = [w for w in tokens if w not in STOPWORDS and w not in PRONOUNS]
+    return bool(_LEADS.match(question)) or any(w in PRONOUNS for w in tokens) or len(content) <= 2
+
+
+def key_terms(text: str, limit: int = 12) -> str:
+    """The previous question's meaningful words, in order (stopwords dropped)."""
+    kept = [w for w in re.findall(r"[\w'’.-]+", text) if w.lower().strip(".") not in STOPWORDS | PRONOUNS]
+    return " ".join(kept[:limit])
+
+
+def condense(question: str, history: Sequence[Message]) -> str:
+    """Deterministic rewrite: append the topic of the previous user turn when the question needs it."""
+    previous = previous_user_question(history)
+    if not previous or not needs_context(question):
+        return question
+    return f"{question.strip()} ({key_terms(previous)})"
+
+
+def condense_with_llm(chat_model: Any, question: str, history: Sequence[Message]) -> str:
+    """LLM rewrite via a condense prompt; falls back to :func:`condense` on any error or empty reply."""
+    if not previous_user_question(history):
+        return question
+    transcript = "\n".join(f"{m.get('role', 'user')}: {_text(m)[:600]}" for m in list(history)[-6:])
+    try:
+        reply = chat_model.invoke(CONDENSE_PROMPT.format(history=transcript, question=question))
+        text = str(getattr(reply, "content", reply)).strip().strip('"')
+    except Exception as exc:  # noqa: BLE001 - a failing LLM must never stop the question
+        log.warning("condense prompt failed (%s); using the deterministic rewrite", exc)
+        return condense(question, history)
+    return text.splitlines()[0] if text else condense(question, history)

@@ -1,0 +1,70 @@
+"""Small text helpers shared by the answerers, the follow-up rewriter and the evaluator."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_ABBREVIATIONS = frozenset(("e.g.", "i.e.", "etc.", "no.", "nos.", "vs.", "art.", "arts.", "s.", "ss.", "sec.", "p.", "pp.",
+                  "cap.", "dr.", "mr.", "ms.", "mrs.", "prof.", "st.", "fig.", "vol.", "ed.", "eds.", "al.", "approx.",
+                  "u.s.", "u.k.", "inc.", "ltd.", "co.", "jan.", "feb.", "mar.", "apr.", "jun.", "jul.", "aug.",
+                  "sep.", "sept.", "oct.", "nov.", "dec."))
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+_NUMBER_COMMAS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+
+STOPWORDS = frozenset("""
+a about above after again against all am an and any are aren't as at be because been before being below between
+both but by can could did do does doing down during each few for from further had has have having he her here hers
+herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off on once
+only or other our ours ourselves out over own same she should so some such than that the their theirs them
+themselves then there these they this those through to too under until up very was we were what when where which
+while who whom why will with would you your yours yourself yourselves also may might must shall us per via within
+tell explain describe mean means meant say says said give list know exactly please does do did
+""".split())
+PRONOUNS = frozenset("it its it's they them their theirs this that these those he she him her his there such".split())
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split prose into sentences without breaking at "e.g.", "No. 24", "p. 3" or decimals like 0.61."""
+    text = re.sub(r"\s+", " ", text.replace("\n", " ")).strip()
+    if not text:
+        return []
+    pieces = _SENTENCE_END.split(text)
+    sentences: list[str] = []
+    for piece in pieces:
+        last_word = sentences[-1].rsplit(" ", 1)[-1].lstrip("([\"'").lower() if sentences else ""
+        if last_word in _ABBREVIATIONS:
+            sentences[-1] = f"{sentences[-1]} {piece}"
+        else:
+            sentences.append(piece)
+    return [s.strip() for s in sentences if s.strip()]
+
+
+def normalise(text: str) -> str:
+    """Lowercase, thousands separators and punctuation removed, spaces folded: for fact matching."""
+    text = _NUMBER_COMMAS.sub("", text.lower())
+    text = re.sub(r"[^\w\s]", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    return _stemmer().stemWord(word)  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> object:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def words(text: str) -> list[str]:
+    """Lowercase word tokens (numbers folded: "1,450" -> "1450")."""
+    return _WORD.findall(_NUMBER_COMMAS.sub("", text.lower()))
+
+
+def content_terms(text: str) -> list[str]:
+    """Stemmed words that carry meaning (no stopwords), in order, without repeats."""
+    return list(dict.fromkeys(_stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())))

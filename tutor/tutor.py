@@ -1,0 +1,257 @@
+"""``Tutor.ask``: question (+ history) -> retrieval -> refusal check -> cited answer, as typed events.
+
+This is the one API the web app, the ``/ask`` endpoint and the evaluator share. It owns no I/O of its
+own: the store, the embedding model and the chat model are built by factories and passed in.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+
+from tutor.errors import BackendError
+from tutor.events import AnswerDelta, Done, Event, Notice, Source, SourcesEvent
+from tutor.extractive import ExtractiveAnswerer, ExtractiveConfig
+from tutor.followup import Message, condense, condense_with_llm
+from tutor.lexical import LexicalCache
+from tutor.llm import CitationChecker, backend_label, build_messages, stream_verified
+from tutor.retrieval import HybridRetriever, Passage, RetrievalConfig
+from tutor.store import ChunkStore
+from tutor.text import content_terms
+
+log = logging.getLogger(__name__)
+
+_PLAIN_HEADINGS = {"introduction", "why it matters for your work", "sources"}
+
+
+@dataclass
+class RefusalPolicy:
+    """When retrieval support is too weak to answer.
+
+    ``min_dense`` is the cosine similarity the best passage must reach; ``min_coverage`` the share of the
+    question's content terms that must appear in the top passages unless similarity is high
+    (``confident_dense``). Calibrated on ``tests/data/devset.jsonl`` against the starter corpus with
+    ``python -m tutor.calibrate``: the values sit between the weakest answerable question and the
+    strongest unanswerable one (see the README, "Refusal threshold").
+    """
+
+    min_dense: float = 0.35
+    min_coverage: float = 0.5
+    confident_dense: float = 0.55
+
+    def supported(self, question: str, passages: Sequence[Passage]) -> bool:
+        if not passages:
+            return False
+        best = max(p.dense for p in passages)
+        if best < self.min_dense:
+            return False
+        return best >= self.confident_dense or coverage(question, passages) >= self.min_coverage
+
+
+def coverage(question: str, passages: Sequence[Passage]) -> float:
+    """Share of the question's content terms found in the passages (titles and sections included)."""
+    terms = set(content_terms(question))
+    if not terms:
+        return 0.0
+    found: set[str] = set()
+    for p in passages:
+        found |= set(content_terms(f"{p.metadata.get('title', '')} {p.metadata.get('section', '')} {p.text}"))
+    return len(terms & found) / len(terms)
+
+
+def to_source(n: int, passage: Passage, cited: Sequence[str] = ()) -> Source:
+    meta = passage.metadata
+    page = meta.get("page")
+    return Source(
+        n=n, chunk_id=passage.id, doc_id=passage.doc_id, title=str(meta.get("title", "")),
+        publisher=str(meta.get("publisher", "")), year=str(meta.get("year", "")),
+        page=int(page) if page not in (None, "") else None, section=str(meta.get("section", "")),
+        url=str(meta.get("url", "")), text=passage.text, score=round(passage.dense, 4), cited_sentences=tuple(cited),
+    )
+
+
+def sources_block(sources: Sequence[Source]) -> str:
+    return "\n\nSources:\n" + "\n".join(f"[{s.n}] {s.citation()}" for s in sources) if sources else ""
+
+
+def with_marker(sentence: str, n: int) -> str:
+    sentence = sentence.strip()
+    if sentence and sentence[-1] in ".!?":
+        return f"{sentence[:-1]} [{n}]{sentence[-1]}"
+    return f"{sentence} [{n}]."
+
+
+class Tutor:
+    """Answers questions from the library; stateless per call, so one instance serves every user."""
+
+    def __init__(self, store: ChunkStore, embeddings: Embeddings, lexical: LexicalCache | None = None,
+                 chat_model: Any = None, backend: str = "offline (extractive)",
+                 retrieval: RetrievalConfig | None = None, refusal: RefusalPolicy | None = None,
+                 retriever: HybridRetriever | None = None) -> None:
+        self.store = store
+        self.embeddings = embeddings
+        self.retriever = retriever or HybridRetriever(store, embeddings, lexical, retrieval)
+        self.chat_model = chat_model
+        self.backend = backend if chat_model is not None else "offline (extractive)"
+        self.refusal = refusal or RefusalPolicy()
+        self.extractive = ExtractiveAnswerer(embeddings)
+
+    @classmethod
+    def from_settings(cls, settings: Any, store: ChunkStore, embeddings: Embeddings) -> Tutor:
+        from tutor.llm import make_chat_model
+
+        return cls(store, embeddings, LexicalCache(settings.lexical_dir), make_chat_model(settings),
+                   backend_label(settings))
+
+    # --- the public API ------------------------------------------------------------------------
+    def ask(self, question: str, history: Sequence[Message] = (), filters: dict[str, str] | None = None,
+            simple: bool = False) -> Iterator[Event]:
+        """Yield answer deltas, then the cited sources, then :class:`Done`."""
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        question = (question or "").strip()
+        if not question:
+            yield from self._finish("Please type a question.", (), True, question, question, timings, started)
+            return
+        standalone = (condense_with_llm(self.chat_model, question, history) if self.chat_model is not None and history
+                      else condense(question, history))
+        timings["rewrite_ms"] = _ms(started)
+        if self.store.count() == 0:
+            text = "The library is empty: run `python ingest.py` or upload documents in the Library tab first."
+            yield AnswerDelta(text)
+            yield from self._finish(text, (), True, question, standalone, timings, started)
+            return
+        t = time.perf_counter()
+        passages = self.retriever.retrieve(standalone, filters=filters)
+        timings["retrieval_ms"] = _ms(t)
+        if not self.refusal.supported(standalone, passages):
+            text = self._refusal_text(passages)
+            yield AnswerDelta(text)
+            yield from self._finish(text, (), True, question, standalone, timings, started, passages)
+            return
+        t = time.perf_counter()
+        notices: list[str] = []
+        if self.chat_model is not None:
+            try:
+                body_parts: list[str] = []
+                sources: tuple[Source, ...] = ()
+                for delta, sources in self._llm_answer(standalone, passages, simple):
+                    body_parts.append(delta)
+                    yield AnswerDelta(delta if len(body_parts) == 1 else " " + delta)
+                if body_parts:
+                    timings["answer_ms"] = _ms(t)
+                    body = " ".join(body_parts)
+                    yield SourcesEvent(sources)
+                    yield from self._finish(body, sources, False, question, standalone, timings, started, passages,
+                                            backend=self.backend)
+                    return
+                notices.append("The language model's answer could not be checked against the library, so here is "
+                               "the offline answer instead.")
+            except BackendError as exc:
+                log.warning("LLM backend failed: %s", exc)
+                notices.append(f"The language model did not answer ({exc}); here is the offline answer instead.")
+            for note in notices:
+                yield Notice(note)
+        body, sources = self._extractive_answer(standalone, passages, simple)
+        timings["answer_ms"] = _ms(t)
+        if not body:
+            text = self._refusal_text(passages)
+            yield AnswerDelta(text)
+            yield from self._finish(text, (), True, question, standalone, timings, started, passages, notices=notices)
+            return
+        yield AnswerDelta(body)
+        yield SourcesEvent(sources)
+        yield from self._finish(body, sources, False, question, standalone, timings, started, passages,
+                                notices=notices)
+
+    def answer(self, question: str, history: Sequence[Message] = (), filters: dict[str, str] | None = None,
+               simple: bool = False) -> Done:
+        """Run :meth:`ask` to the end and return its :class:`Done` event (scripts, API, evaluator)."""
+        done = None
+        for event in self.ask(question, history, filters, simple):
+            if isinstance(event, Done):
+                done = event
+        assert done is not None
+        return done
+
+    def status(self) -> dict[str, Any]:
+        """Documents, chunks and backend, for the status line."""
+        return {"documents": len(self.store.records()), "chunks": self.store.count(), "backend": self.backend}
+
+    # --- backends ------------------------------------------------------------------------------
+    def _extractive_answer(self, question: str, passages: Sequence[Passage],
+                           simple: bool) -> tuple[str, tuple[Source, ...]]:
+        answerer = self.extractive
+        if simple:
+            answerer = ExtractiveAnswerer(self.embeddings, ExtractiveConfig(max_sentences=2, max_words=60))
+        chosen = answerer.select(question, passages)
+        numbers: dict[int, int] = {}
+        cited: dict[int, list[str]] = {}
+        sentences = []
+        for cand in chosen:
+            n = numbers.setdefault(cand.passage_index, len(numbers) + 1)
+            cited.setdefault(cand.passage_index, []).append(cand.text)
+            sentences.append(with_marker(cand.text, n))
+        sources = tuple(to_source(n, passages[i], cited[i]) for i, n in numbers.items())
+        return " ".join(sentences), sources
+
+    def _llm_answer(self, question: str, passages: Sequence[Passage],
+                    simple: bool) -> Iterator[tuple[str, tuple[Source, ...]]]:
+        """Verified sentences, renumbered so sources run [1], [2]... in order of first citation."""
+        checker = CitationChecker(self.embeddings, passages)
+        numbers: dict[int, int] = {}
+        cited: dict[int, list[str]] = {}
+        for sentence in stream_verified(self.chat_model, build_messages(question, passages, simple), checker):
+            def renumber(match: re.Match[str]) -> str:
+                original = int(match.group(1))
+                return f"[{numbers.setdefault(original, len(numbers) + 1)}]"
+
+            text = re.sub(r"\[(\d+)\]", renumber, sentence)
+            bare = re.sub(r"\s*\[\d+\]", "", sentence)
+            for original in map(int, re.findall(r"\[(\d+)\]", sentence)):
+                cited.setdefault(original, []).append(bare)
+            sources = tuple(to_source(n, passages[o - 1], cited.get(o, ())) for o, n in numbers.items())
+            yield text, sources
+
+    # --- helpers -------------------------------------------------------------------------------
+    def _refusal_text(self, passages: Sequence[Passage]) -> str:
+        titles = list(dict.fromkeys(str(p.metadata.get("title", "")) for p in passages if p.metadata.get("title")))[:3]
+        text = "The library doesn't cover this question, so I can't answer it from the documents I have."
+        if titles:
+            text += " The closest topics it does cover: " + "; ".join(titles) + "."
+        return text + " Try rephrasing, or ask about one of those topics."
+
+    def _suggestions(self, sources: Sequence[Source]) -> tuple[str, ...]:
+        """Up to three follow-up questions: other sections of the documents just cited."""
+        out: list[str] = []
+        for source in sources[:2]:
+            short = re.split(r"[:(]", source.title)[0].strip() or source.title
+            metas = self.store.chunks.get(where={"doc_id": source.doc_id}, include=["metadatas"])["metadatas"]
+            headings = dict.fromkeys(str(m.get("section", "")).split(" > ")[-1] for m in metas)
+            for heading in headings:
+                if heading and heading not in source.section and heading.lower() not in _PLAIN_HEADINGS:
+                    out.append(f"{short}: what about {heading[0].lower() + heading[1:]}?")
+                    break
+            out.append(f"Why does {short} matter for my work?")
+        return tuple(dict.fromkeys(out))[:3]
+
+    def _finish(self, body: str, sources: Sequence[Source], refused: bool, question: str, standalone: str,
+                timings: dict[str, float], started: float, passages: Sequence[Passage] = (),
+                backend: str = "offline (extractive)", notices: Sequence[str] = ()) -> Iterator[Event]:
+        timings["total_ms"] = _ms(started)
+        retrieved = tuple(to_source(i, p) for i, p in enumerate(passages, start=1))
+        yield Done(
+            answer=body + sources_block(sources), body=body, sources=tuple(sources), retrieved=retrieved,
+            refused=refused, backend=backend, question=question, standalone_question=standalone,
+            timings_ms=timings, suggestions=() if refused else self._suggestions(sources), notices=tuple(notices),
+        )
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 1)
