@@ -21,6 +21,9 @@ _SEPARATORS = ["\n\n", "\n", r"(?<=[.!?])\s+", r"(?<=[;:])\s+", " ", ""]
 #: Chunks are kept under this many word pieces even when the model reads more: shorter passages
 #: retrieve more precisely and read better as citations.
 MAX_CHUNK_TOKENS = 220
+#: The title/section line embedded with every chunk is clipped to this many word pieces, so a huge
+#: title or heading (a paragraph styled as a heading, a junk PDF title) still leaves room for the text.
+MAX_HEADER_TOKENS = 48
 
 
 class TokenCounter(Protocol):
@@ -86,7 +89,7 @@ class Chunker:
             seen_keys[key] = seen_keys.get(key, 0) + 1
             if seen_keys[key] > 1:  # two sections with the same heading path
                 key = f"{key}-{seen_keys[key]}"
-            header = embed_header(title, section.section)
+            header = self._clip(embed_header(title, section.section).rstrip(), MAX_HEADER_TOKENS) + "\n"
             budget = min(self.max_chunk_tokens, limit - 2 - self._count(header) - 2)
             pieces = self._splitter(max(budget, 16)).split_text(section.text)
             for piece in self._fit(pieces, header, limit):
@@ -100,6 +103,14 @@ class Chunker:
                 per_key[key] = index + 1
                 chunks.append(Chunk(id=f"{doc_id}:{key}:{index}", text=piece, embed_text=header + piece, metadata=meta))
         return chunks
+
+    def _clip(self, text: str, budget: int) -> str:
+        """Shorten ``text`` (at a word boundary where there is one) until it has at most ``budget`` word pieces."""
+        while len(text) > 1 and self._count(text) > budget:
+            cut = text[: len(text) * 3 // 4]
+            space = cut.rfind(" ")
+            text = cut[:space] if space > 0 else cut
+        return text
 
     def _fit(self, pieces: list[str], header: str, limit: int) -> list[str]:
         """Verify each piece with its header against the model limit; halve by words any that overflow."""
@@ -119,5 +130,6 @@ class Chunker:
             else:
                 mid = len(words) // 2
                 parts = [" ".join(words[:mid]), " ".join(words[mid:])]
+            parts = [p for p in parts if p.strip()]
             pending = list(zip(parts, self.counter.count_tokens([header + p for p in parts]))) + pending
         return out

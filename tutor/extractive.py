@@ -16,7 +16,7 @@ from langchain_core.embeddings import Embeddings
 
 from tutor.embeddings import embed_matrix
 from tutor.retrieval import Passage
-from tutor.text import content_terms, split_sentences
+from tutor.text import content_terms, looks_like_instruction, split_sentences
 
 
 @dataclass(frozen=True)
@@ -59,24 +59,31 @@ class ExtractiveAnswerer:
         out = []
         for index, passage in enumerate(passages[: cfg.passages_used]):
             for position, sentence in enumerate(split_sentences(passage.text)):
-                if len(sentence.split()) >= cfg.min_words and not sentence.rstrip().endswith(":"):
+                if (len(sentence.split()) >= cfg.min_words and not sentence.rstrip().endswith(":")
+                        and not looks_like_instruction(sentence)):
                     out.append(Candidate(index, position, sentence))
         return out
 
-    def select(self, question: str, passages: Sequence[Passage]) -> list[Candidate]:
-        """The chosen sentences in reading order, each tagged with its passage index."""
+    def select(self, question: str, passages: Sequence[Passage], focus: str | None = None) -> list[Candidate]:
+        """The chosen sentences in reading order, each tagged with its passage index.
+
+        ``focus`` is the user's own wording of a follow-up ("What fines can it impose?") when ``question``
+        is its rewrite: the rewrite finds the right passages, the focus picks the sentences that answer.
+        """
         cfg = self.config
         cands = self.candidates(passages)
         if not cands:
             return []
-        matrix = embed_matrix(self.embeddings, [question] + [c.text for c in cands])
-        q_vec, s_vecs = matrix[0], matrix[1:]
-        semantic = s_vecs @ q_vec
-        terms = set(content_terms(question))
+        queries = [question] if not focus or focus == question else [question, focus]
+        matrix = embed_matrix(self.embeddings, queries + [c.text for c in cands])
+        s_vecs = matrix[len(queries):]
+        semantic = (s_vecs @ matrix[: len(queries)].T).mean(axis=1)
+        term_sets = [set(content_terms(q)) for q in queries]
         scored = []
         for cand, sem in zip(cands, semantic.tolist()):
             rank_bonus = 0.02 * (cfg.passages_used - cand.passage_index)
-            score = cfg.semantic_weight * sem + cfg.lexical_weight * _term_overlap(terms, cand.text) + rank_bonus
+            overlap = sum(_term_overlap(terms, cand.text) for terms in term_sets) / len(term_sets)
+            score = cfg.semantic_weight * sem + cfg.lexical_weight * overlap + rank_bonus
             scored.append((score, cand))
         scored.sort(key=lambda item: (-item[0], item[1].passage_index, item[1].position))
         best = scored[0][0]

@@ -45,7 +45,7 @@ def needs_context(question: str) -> bool:
     """True when the question refers back to the conversation or names no topic of its own."""
     tokens = words(question)
     content = [w for w in tokens if w not in STOPWORDS and w not in PRONOUNS]
-    return bool(_LEADS.match(question)) or any(w in PRONOUNS for w in tokens) or len(content) <= 2
+    return bool(_LEADS.match(question)) or any(w in PRONOUNS for w in tokens) or len(content) <= 1
 
 
 def key_terms(text: str, limit: int = 12) -> str:

@@ -19,7 +19,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from tutor.embeddings import embed_matrix
 from tutor.errors import BackendError
 from tutor.retrieval import Passage
-from tutor.text import content_terms, split_sentences
+from tutor.text import content_terms, looks_like_instruction, split_sentences
 
 if TYPE_CHECKING:
     from tutor.settings import Settings
@@ -94,20 +94,23 @@ class CitationChecker:
         self.passages = passages
         self.min_overlap = min_overlap
         self.min_similarity = min_similarity
-        self._terms = [set(content_terms(p.metadata.get("title", "") + " " + p.text)) for p in passages]
+        # Evidence excludes sentences addressed to an AI: an answer that "follows" one is never supported.
+        self._evidence = [[s for s in split_sentences(p.text) if not looks_like_instruction(s)] or [""]
+                          for p in passages]
+        self._terms = [set(content_terms(str(p.metadata.get("title", "")) + " " + " ".join(ev)))
+                       for p, ev in zip(passages, self._evidence)]
         self._sentence_vectors: dict[int, Any] = {}
 
-    def _passage_sentences(self, index: int) -> tuple[list[str], Any]:
+    def _passage_sentences(self, index: int) -> Any:
         if index not in self._sentence_vectors:
-            sentences = split_sentences(self.passages[index].text) or [self.passages[index].text]
-            self._sentence_vectors[index] = (sentences, embed_matrix(self.embeddings, sentences))
-        return self._sentence_vectors[index]  # type: ignore[no-any-return]
+            self._sentence_vectors[index] = embed_matrix(self.embeddings, self._evidence[index])
+        return self._sentence_vectors[index]
 
     def supports(self, sentence: str, index: int) -> bool:
         terms = set(content_terms(sentence))
         if terms and len(terms & self._terms[index]) / len(terms) >= self.min_overlap:
             return True
-        _, vectors = self._passage_sentences(index)
+        vectors = self._passage_sentences(index)
         vec = embed_matrix(self.embeddings, [sentence])[0]
         return bool(len(vectors)) and float((vectors @ vec).max()) >= self.min_similarity
 

@@ -68,3 +68,17 @@ def words(text: str) -> list[str]:
 def content_terms(text: str) -> list[str]:
     """Stemmed words that carry meaning (no stopwords), in order, without repeats."""
     return list(dict.fromkeys(_stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())))
+
+
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|prompts?|rules|above|previous|prior)\b"
+    r"|\byou are (now|no longer)\b|\b(system|developer) prompt\b|\bas an ai (language )?model\b"
+    r"|\b(reply|respond|answer)\b.{0,30}\b(only|always)\b.{0,30}\bwith\b",
+    re.I,
+)
+
+
+def looks_like_instruction(sentence: str) -> bool:
+    """True for sentences addressed to an AI ("ignore previous instructions..."): document text is data,
+    and such a sentence is never useful to quote as an answer."""
+    return bool(_INSTRUCTION.search(sentence))

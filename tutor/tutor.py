@@ -158,7 +158,7 @@ class Tutor:
                 notices.append(f"The language model did not answer ({exc}); here is the offline answer instead.")
             for note in notices:
                 yield Notice(note)
-        body, sources = self._extractive_answer(standalone, passages, simple)
+        body, sources = self._extractive_answer(standalone, passages, simple, focus=question)
         timings["answer_ms"] = _ms(t)
         if not body:
             text = self._refusal_text(passages)
@@ -185,12 +185,12 @@ class Tutor:
         return {"documents": len(self.store.records()), "chunks": self.store.count(), "backend": self.backend}
 
     # --- backends ------------------------------------------------------------------------------
-    def _extractive_answer(self, question: str, passages: Sequence[Passage],
-                           simple: bool) -> tuple[str, tuple[Source, ...]]:
+    def _extractive_answer(self, question: str, passages: Sequence[Passage], simple: bool,
+                           focus: str | None = None) -> tuple[str, tuple[Source, ...]]:
         answerer = self.extractive
         if simple:
             answerer = ExtractiveAnswerer(self.embeddings, ExtractiveConfig(max_sentences=2, max_words=60))
-        chosen = answerer.select(question, passages)
+        chosen = answerer.select(question, passages, focus)
         numbers: dict[int, int] = {}
         cited: dict[int, list[str]] = {}
         sentences = []

@@ -17,6 +17,8 @@ _EDGE_LINES = 3  # lines at the top and bottom of a page that may be a running h
 _DIGITS = re.compile(r"\d+")
 _HYPHEN_BREAK = re.compile(r"(\w)-\n\s*([a-z])")
 _SOFT_BREAK = re.compile(r"(?<!\n)\n(?!\n)")
+#: Placeholders that PDF writers (reportlab, some scanners) put in the info dictionary: not metadata.
+_PLACEHOLDERS = frozenset({"untitled", "anonymous", "unknown", "unspecified", "none", "title", "author"})
 
 
 def _edge_key(line: str) -> str:
@@ -59,9 +61,9 @@ def _file_meta(reader: object) -> dict[str, object]:
     info = getattr(reader, "metadata", None)
     if not info:
         return meta
-    if info.title:
+    if info.title and str(info.title).strip().lower() not in _PLACEHOLDERS:
         meta["title"] = str(info.title).strip()
-    if info.author:
+    if info.author and str(info.author).strip().lower() not in _PLACEHOLDERS:
         meta["publisher"] = str(info.author).strip()
     try:
         created = info.creation_date
