@@ -82,3 +82,49 @@ def lexical_search(settings: Settings) -> Callable[[str, int], list[str]]:
 
     return search
 
+
+
+# --- the web app: tests/test_app.py and tests/test_browser.py ---------------------------------------------
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now (for a test server)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def ingested_corpus(tmp_path_factory: pytest.TempPathFactory, embeddings: LocalEmbeddings) -> Settings:
+    """Settings over a copy of the starter corpus, ingested once per session (its own data folder)."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("starter-library")
+    shutil.copytree(REPO_ROOT / "corpus", root / "corpus")
+    settings = Settings(data_dir=root / "data", corpus_dir=root / "corpus", ingest_lock_timeout_s=30.0,
+                        _env_file=None)  # type: ignore[call-arg]
+    summary = Ingestor(settings, open_store(settings), embeddings).run()
+    assert not summary.failures, summary.text()
+    return settings
+
+
+@pytest.fixture(scope="session")
+def app_services(ingested_corpus: Settings, embeddings: LocalEmbeddings) -> object:
+    """The web app's shared services over the ingested starter corpus (tutor.ui.services.Services)."""
+    from tutor.ui.services import make_services
+
+    return make_services(ingested_corpus, embeddings=embeddings)
+
+
+@pytest.fixture(scope="session")
+def app_server(ingested_corpus: Settings, app_services: object) -> Iterator[str]:
+    """The real web app on a free port, over the ingested starter corpus; yields its URL."""
+    from tutor.ui.app import build_app, launch_app
+
+    demo = build_app(ingested_corpus, app_services)  # type: ignore[arg-type]
+    _, url, _ = launch_app(demo, ingested_corpus, port=free_port(), prevent_thread_lock=True)
+    yield url
+    demo.close()

@@ -97,7 +97,7 @@ class Chunker:
                 meta["chunk_index"] = len(chunks)
                 if section.page is not None:
                     meta["page"] = section.page
-                if section.section:
+                if section.section or section.page is None:  # every chunk cites a page or a section
                     meta["section"] = section.section
                 index = per_key.get(key, 0)
                 per_key[key] = index + 1

@@ -226,7 +226,7 @@ def note_sections(body: str) -> dict[str, str]:
     that chunks carry in their metadata. Reference lists ("Sources") have no text here, by design.
     """
     _, sections = split_by_headings(body)
-    headings = [m.group(1).strip() for m in re.finditer(r"^##\s+(.+?)\s*#*\s*$", body, re.M)]
+    headings = [m.group(1).strip() for m in re.finditer(r"^##\s+(.+?)\s*#*\s*$", body, re.MULTILINE)]
     out = {h: "" for h in headings}
     for section in sections:
         top = section.section.split(" > ")[0]
@@ -367,8 +367,8 @@ class Curriculum:
             return [f"cited note {question.citation.doc_id!r} does not exist"]
         if question.citation.section not in note.sections:
             return [f"note {note.doc_id!r} has no '## {question.citation.section}' section"]
-        support = check_support(question, note.sections[question.citation.section])
-        return [] if support.ok else [support.reason]
+        text = note.sections[question.citation.section]
+        return [c.reason for c in (check_support(question, text), check_options(question, text)) if not c.ok]
 
 
 def load_curriculum(corpus_dir: Path, *, check: bool = True) -> Curriculum:
@@ -503,12 +503,14 @@ def grade(question: Question, response: str) -> Grade:
                  explanation=question.explanation, citation=question.citation)
 
 
-_STOP = frozenset(
-    "about after also and any are because been before being between both but can could does each for from "
-    "has have into its may more most must not only other over same should such than that their them then "
-    "there these they this those through under until upon very were what when where which while who whom "
-    "whose will with within would your".split()
-)
+_STOP = frozenset((
+    "about", "after", "also", "and", "any", "are", "because", "been", "before", "being", "between", "both",
+    "but", "can", "could", "does", "each", "for", "from", "has", "have", "into", "its", "may", "more",
+    "most", "must", "not", "only", "other", "over", "same", "should", "such", "than", "that", "their",
+    "them", "then", "there", "these", "they", "this", "those", "through", "under", "until", "upon", "very",
+    "were", "what", "when", "where", "which", "while", "who", "whom", "whose", "will", "with", "within",
+    "would", "your"
+))
 
 
 def _content_words(normalised: str) -> list[str]:
@@ -557,6 +559,35 @@ def check_support(question: Question, section_text: str, min_coverage: float = 0
     return Support(True, "the section contains the answer's evidence")
 
 
+def _anchor(keys: Sequence[str], prompt_words: set[str], sentences: Sequence[str]) -> int:
+    """How many prompt words the best sentence holding one of ``keys`` shares (-1: none holds one)."""
+    best = -1
+    for sentence in sentences:
+        if any(_contains(sentence, k) for k in keys if k):
+            best = max(best, len(prompt_words & {w[:5] for w in sentence.split()}))
+    return best
+
+
+def check_options(question: Question, section_text: str) -> Support:
+    """For multiple choice: is the answer at least as well anchored to the prompt as every distractor?
+
+    Each option is located in the section's sentences (the answer also by its evidence phrases), and
+    scored by the prompt words (content words by 5-letter stem, and numbers) its best sentence shares.
+    A distractor that the section ties more closely to the prompt than the answer means the answer key
+    probably picked the wrong item from a list the section gives ("Respond" where it says "Recover").
+    """
+    if question.type != "mcq":
+        return Support(True, "not multiple choice")
+    sentences = [normalise(s) for s in _sentences(section_text)]
+    prompt = normalise(question.prompt)
+    words = {w[:5] for w in _content_words(prompt)} | set(re.findall(r"\d+(?:\.\d+)?", prompt))
+    answer = _anchor([normalise(question.answer), *(normalise(e) for e in question.evidence)], words, sentences)
+    for option in question.options:
+        if option != question.answer and _anchor([normalise(option)], words, sentences) > answer:
+            return Support(False, f"the section ties option {option!r} to the question more closely than the answer")
+    return Support(True, "the answer fits the question best")
+
+
 # --- cloze questions from ingested passages -----------------------------------------------------
 
 
@@ -570,56 +601,69 @@ class ChunkSource(Protocol):
     def record(self, doc_id: str) -> Any: ...
 
 
+Chunk = tuple[str, str, dict[str, Any]]  # (chunk id, text, metadata) as ChunkStore.iter_chunks yields them
+
 _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
           r"Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)")
-_EDGE_L = r"(?<![\w/.\-])"
-_EDGE_R = r"(?![\w/\-]|\.\d)"
+_EDGE_L = r"(?<![\w/.\-*#])"
+_EDGE_R = r"(?![\w/\-#]|\.\d)"
+#: Numbers right after a capitalised word are usually part of a name ("CSF 2.0", "Article 4", "Phase 1").
+_NAMED = re.compile(r"(?:\b[A-Z][\w.]*\.?|\bNo\.)\s*$")
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("date", re.compile(rf"{_EDGE_L}(?:\d{{1,2}}(?:[–-]\d{{1,2}})?\s+)?{_MONTH}\.?\s+(?:19|20)\d{{2}}{_EDGE_R}")),
-    ("money", re.compile(rf"(?:KSh|Sh|US\$|\$|€)\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|billion|bn|m)\b)?")),
+    ("money", re.compile(r"(?:KSh|Sh|US\$|\$|€)\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|billion|bn|m)\b)?")),
     ("percent", re.compile(rf"{_EDGE_L}\d+(?:\.\d+)?%")),
     ("year", re.compile(rf"{_EDGE_L}(?:19|20)\d{{2}}{_EDGE_R}")),
     ("number", re.compile(rf"{_EDGE_L}\d{{1,3}}(?:,\d{{3}})+{_EDGE_R}|{_EDGE_L}\d+(?:\.\d+)?{_EDGE_R}")),
 ]
-_ACRONYM = re.compile(r"\b[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*\b")
+_ACRONYM = re.compile(r"(?<![\w/.\-])[A-Z][A-Z0-9]{2,6}(?![\w/\-])")
 _PHRASE = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:(?:of|and|for|on|the)\s+)?[A-Z][a-z]+){1,4}\b")
-_TRIVIAL = frozenset({"AI", "II", "III", "IV", "VI", "OK", "TV", "ID"})
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?[A-Z])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?(?:[A-Z]|[a-z][A-Z]))")
+#: When a sentence offers several blanks: figures and dates first, then glossary terms, acronyms, names.
+_PRIORITY = {"date": 0, "money": 0, "percent": 0, "year": 1, "number": 1, "vocab": 2, "acronym": 3, "phrase": 4}
 
 
 @dataclass(frozen=True)
 class _Candidate:
     text: str
     kind: str  # date | money | percent | year | number | term
-    shape: str  # for terms: acronym | phrase; for numbers: digit count
+    shape: str  # finer class that distractors should share (see _shape)
     start: int
     end: int
+    rank: int  # lower is a better blank
 
 
 def _clean_line(line: str) -> str:
     line = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line)  # [text](url) -> text
     line = re.sub(r"^\s*(?:[-*+]|\d+\.)\s+", "", line)  # list markers
     line = line.replace("**", "").replace("__", "")
-    line = re.sub(r"(?<!\w)\*(?=\S)|(?<=\S)\*(?!\w)", "", line)  # *italics*
+    line = re.sub(r"(?<![\w*])\*(?=[^\s*])([^*]+?)(?<=\S)\*(?![\w*])", r"\1", line)  # *italics*, not *2222#
     return " ".join(line.split())
 
 
-def passage_sentences(text: str) -> list[str]:
-    """Plain sentences of a chunk: Markdown markers removed, list items kept as sentences."""
+def _sentences(text: str) -> list[str]:
     out: list[str] = []
     for raw in text.splitlines():
-        if raw.lstrip().startswith(("#", "|", ">", "```")) or "http" in raw:
+        if raw.lstrip().startswith(("#", "|", ">", "```")):
             continue
         line = _clean_line(raw)
         out += [s.strip() for s in _SENTENCE_END.split(line) if s.strip()]
-    return [s for s in out if 6 <= len(s.split()) <= 45]
+    return out
+
+
+def passage_sentences(text: str) -> list[str]:
+    """Sentences of a chunk fit for a blank: Markdown removed, list items kept, 6-45 words, no URLs."""
+    return [s for s in _sentences(text) if 6 <= len(s.split()) <= 45 and "http" not in s]
 
 
 def _shape(kind: str, text: str) -> str:
     if kind == "term":
-        return "acronym" if text.upper() == text else "phrase"
+        return "acronym" if re.fullmatch(r"[A-Z][A-Za-z0-9]*[A-Z0-9]", text) and sum(c.isupper() for c in text) >= 2 \
+            else "words"
+    if kind == "date":
+        return "range" if re.search(r"\d[–-]\d", text) else ("day" if text[0].isdigit() else "month")
     if kind == "number":
-        return str(len(re.sub(r"\D", "", text.split(".")[0])))
+        return "decimal" if "." in text else "integer"
     return kind
 
 
@@ -627,70 +671,99 @@ def _overlaps(a: tuple[int, int], spans: Iterable[tuple[int, int]]) -> bool:
     return any(a[0] < e and s < a[1] for s, e in spans)
 
 
-def _candidates(sentence: str, vocabulary: Sequence[str]) -> list[_Candidate]:
-    """Key terms, numbers and dates in a sentence; longer and more specific matches win overlaps."""
+def _vocabulary_pattern(vocabulary: Sequence[str]) -> re.Pattern[str] | None:
+    terms = sorted({v.strip() for v in vocabulary if len(v.strip()) >= 3}, key=lambda t: (-len(t), t))
+    if not terms:
+        return None
+    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(t) for t in terms) + r")(?![\w-])", re.IGNORECASE)
+
+
+def _candidates(sentence: str, vocabulary: re.Pattern[str] | None) -> list[_Candidate]:
+    """Key terms, numbers and dates in a sentence; figures, then longer terms, win overlaps."""
     found: list[_Candidate] = []
     spans: list[tuple[int, int]] = []
 
-    def add(kind: str, start: int, end: int) -> None:
-        text = sentence[start:end].strip()
-        if text and not _overlaps((start, end), spans):
+    def add(kind: str, source: str, start: int, end: int) -> None:
+        if not _overlaps((start, end), spans):
             spans.append((start, end))
-            found.append(_Candidate(text, kind, _shape(kind, text), start, end))
+            text = sentence[start:end]
+            shape = _shape(kind, text)
+            if shape == "words":  # glossary terms and capitalised names are different species
+                shape = "vocab" if source == "vocab" else "phrase"
+            found.append(_Candidate(text, kind, shape, start, end, _PRIORITY[source]))
 
     for kind, pattern in _PATTERNS:
         for m in pattern.finditer(sentence):
-            add(kind, m.start(), m.end())
-    lowered = sentence.casefold()
-    for term in vocabulary:  # longest first
-        for m in re.finditer(rf"(?<!\w){re.escape(term.casefold())}(?!\w)", lowered):
-            add("term", m.start(), m.end())
+            if kind in {"number", "year"} and _NAMED.search(sentence[:m.start()]) and not _overlaps(m.span(), spans):
+                spans.append(m.span())  # part of a name: neither a blank nor a distractor
+                continue
+            add(kind, kind, m.start(), m.end())
+    if vocabulary is not None:
+        for m in vocabulary.finditer(sentence):
+            add("term", "vocab", m.start(), m.end())
     for m in _ACRONYM.finditer(sentence):
-        if m.group(0) not in _TRIVIAL and m.group(0).upper() == m.group(0):
-            add("term", m.start(), m.end())
+        add("term", "acronym", m.start(), m.end())
     for m in _PHRASE.finditer(sentence):
         if m.start() > 0:  # a capital at the start of a sentence proves nothing
-            add("term", m.start(), m.end())
+            add("term", "phrase", m.start(), m.end())
     return found
 
 
-def _magnitude(text: str) -> float:
-    digits = re.sub(r"[^\d.]", "", text.replace(",", ""))
+def _value(text: str) -> float | None:
+    digits = re.sub(r"[^\d.]", "", text.replace(",", "")).strip(".")
     try:
-        return math.log10(max(float(digits.strip(".") or 0), 1e-9))
+        return float(digits)
     except ValueError:
-        return 0.0
+        return None
 
 
-def _pick_distractors(answer: _Candidate, sentence: str, pool: dict[str, list[tuple[str, str]]],
+def _closeness(answer: _Candidate, other: tuple[str, str]) -> tuple[int, float]:
+    """Sort key for distractors: same shape first, then nearest in size, year or length."""
+    text, shape = other
+    mismatch = int(shape != answer.shape)
+    if answer.kind in {"number", "money", "percent", "year", "date"}:
+        a, b = _value(answer.text[-4:] if answer.kind == "date" else answer.text), \
+            _value(text[-4:] if answer.kind == "date" else text)
+        if a is not None and b is not None:
+            if answer.kind in {"year", "date"}:
+                return mismatch, abs(a - b)
+            return mismatch, abs(math.log10(max(a, 1e-6)) - math.log10(max(b, 1e-6)))
+        return mismatch, 0.0
+    return mismatch, abs(len(text.split()) - len(answer.text.split()))
+
+
+def _pick_distractors(answer: _Candidate, sentence: str, pool: Sequence[tuple[str, str, str]],
                       rng: random.Random, n: int) -> list[str]:
-    """``n`` values of the same kind (and shape) from other chunks, none equal to or inside the answer."""
-    key = normalise(answer.text)
-    in_sentence = normalise(sentence)
+    """``n`` values of the same kind from other chunks: not equal to, inside, or around the answer."""
+    key, in_sentence = normalise(answer.text), normalise(sentence)
+    value = _value(answer.text) if answer.kind in {"number", "money", "percent"} else None
+    if answer.kind == "term":  # an acronym among phrases (or the reverse) would give the answer away
+        pool = [p for p in pool if p[2] == answer.shape]
     seen = {key}
-    options: list[str] = []
-    for text, shape in pool.get(answer.kind, []):
+    options: list[tuple[str, str]] = []
+    for kind, text, shape in pool:
         norm = normalise(text)
-        if norm in seen or not norm or _contains(in_sentence, norm) or _contains(key, norm) or _contains(norm, key):
+        if kind != answer.kind or norm in seen or not norm or _contains(in_sentence, norm):
             continue
-        if answer.kind == "term" and shape != answer.shape:
+        if _contains(key, norm) or _contains(norm, key) or (value is not None and _value(text) == value):
             continue
         seen.add(norm)
-        options.append(text)
-    if answer.kind in {"number", "money", "percent"}:  # plausible magnitudes first
-        target = _magnitude(answer.text)
-        options.sort(key=lambda t: abs(_magnitude(t) - target))
-        options = options[: max(n * 3, 6)]
-    elif answer.kind == "year":
-        target = int(answer.text)
-        options.sort(key=lambda t: abs(int(t) - target))
-        options = options[: max(n * 3, 6)]
+        options.append((text, shape))
     if len(options) < n:
         return []
-    return rng.sample(options, n)
+    options.sort(key=lambda o: _closeness(answer, o))
+    return [_match_case(answer.text, text) for text in rng.sample([t for t, _ in options[: max(3 * n, 6)]], n)]
 
 
-def _chunks_of(store: ChunkSource, doc_id: str | None) -> list[tuple[str, str, dict[str, Any]]]:
+def _match_case(answer: str, option: str) -> str:
+    """Give a common-noun distractor the answer's initial case, so capitals do not betray the answer."""
+    words = option.split()
+    if not words or any(c.isupper() for c in option[1:]) or not answer[:1].isalpha():
+        return option
+    return (option[0].upper() if answer[0].isupper() else option[0].lower()) + option[1:]
+
+
+def _chunks_of(store: ChunkSource, doc_id: str | None) -> list[Chunk]:
     if doc_id is None:
         return list(store.iter_chunks())
     record = store.record(doc_id)
@@ -703,87 +776,75 @@ def generate_cloze(store: ChunkSource, doc_id: str | None = None, n: int = 5, se
                    vocabulary: Sequence[str] = (), pool_limit: int = 3000) -> list[Question]:
     """Fill-in-the-blank questions from one ingested document's chunks (or from the whole index).
 
-    Distractors come from other chunks of the index (the same document first). Same store, seed and
-    vocabulary give the same questions.
+    Each question blanks a key term, number or date in one sentence of a real passage and cites that
+    chunk (doc_id, page or section, chunk id). Distractors are values of the same kind from other chunks
+    (of the same document first, then up to ``pool_limit`` chunks of the index). The same index, seed and
+    vocabulary always give the same questions; fewer than ``n`` come back when the passages run out.
     """
     chunks = _chunks_of(store, doc_id)
-    pool_chunks: list[tuple[str, str, dict[str, Any]]] = []
+    pool: list[Chunk] = []
     for i, chunk in enumerate(store.iter_chunks()):
         if i >= pool_limit:
             break
-        pool_chunks.append(chunk)
-    return cloze_from_chunks(chunks, n=n, seed=seed, vocabulary=vocabulary, pool=pool_chunks)
+        pool.append(chunk)
+    return cloze_from_chunks(chunks, n=n, seed=seed, vocabulary=vocabulary, pool=pool)
 
 
-def cloze_from_chunks(chunks: Sequence[tuple[str, str, dict[str, Any]]], n: int = 5, seed: int | str = 0,
-                      vocabulary: Sequence[str] = (),
-                      pool: Sequence[tuple[str, str, dict[str, Any]]] | None = None) -> list[Question]:
-    """The pure core of :func:`generate_cloze`: chunks are ``(id, text, metadata)`` triples."""
-    vocab = sorted({v for v in vocabulary if len(v) >= 2}, key=lambda t: (-len(t), t))
-    chunks = sorted(chunks, key=lambda c: c[0])
-    pool_items = sorted({c[0]: c for c in [*chunks, *(pool or [])]}.values(), key=lambda c: c[0])
+def cloze_from_chunks(chunks: Sequence[Chunk], n: int = 5, seed: int | str = 0, vocabulary: Sequence[str] = (),
+                      pool: Sequence[Chunk] = ()) -> list[Question]:
+    """The pure core of :func:`generate_cloze`: ``chunks`` to ask about, ``pool`` for distractors."""
+    vocab = _vocabulary_pattern(vocabulary)
+    chunks = sorted({c[0]: c for c in chunks}.values(), key=lambda c: c[0])
     own_docs = {str(c[2].get("doc_id", "")) for c in chunks}
-    per_chunk: dict[str, dict[str, list[tuple[str, str]]]] = {}
-    for chunk_id, text, meta in pool_items:
-        bucket: dict[str, list[tuple[str, str]]] = {}
-        for sentence in passage_sentences(text):
-            for cand in _candidates(sentence, vocab):
-                bucket.setdefault(cand.kind, []).append((cand.text, cand.shape))
-        per_chunk[chunk_id] = bucket
-
-    def pool_without(chunk_id: str) -> dict[str, list[tuple[str, str]]]:
-        merged: dict[str, list[tuple[str, str]]] = {}
-        ordered = sorted(pool_items, key=lambda c: (str(c[2].get("doc_id", "")) not in own_docs, c[0]))
-        for other_id, _, _ in ordered:
-            if other_id != chunk_id:
-                for kind, values in per_chunk[other_id].items():
-                    merged.setdefault(kind, []).extend(values)
-        return merged
+    everything = sorted({c[0]: c for c in [*chunks, *pool]}.values(),
+                        key=lambda c: (str(c[2].get("doc_id", "")) not in own_docs, c[0]))
+    found = {cid: [(c.kind, c.text, c.shape) for s in passage_sentences(text) for c in _candidates(s, vocab)]
+             for cid, text, _ in everything}
 
     rng = random.Random(f"cloze:{seed}")
     order = list(chunks)
     rng.shuffle(order)
     questions: list[Question] = []
     used_sentences: set[str] = set()
-    for round_ in range(3):  # up to three questions per chunk, spread across chunks first
+    used_answers: set[str] = set()
+    for _ in range(3):  # spread questions across chunks first, then come back for more
         for chunk_id, text, meta in order:
             if len(questions) >= n:
                 return questions
+            distractors = [item for cid, _, _ in everything if cid != chunk_id for item in found[cid]]
             sentences = [s for s in passage_sentences(text) if s not in used_sentences]
             rng.shuffle(sentences)
-            distractor_pool = pool_without(chunk_id)
             for sentence in sentences:
-                question = _cloze_for(sentence, chunk_id, meta, vocab, distractor_pool, rng)
+                question = _cloze_for(sentence, chunk_id, meta, vocab, distractors, used_answers, rng)
                 if question is not None:
                     used_sentences.add(sentence)
+                    used_answers.add(normalise(question.answer))
                     questions.append(question)
                     break
     return questions
 
 
-_PRIORITY = {"date": 0, "money": 0, "percent": 0, "year": 1, "number": 1, "term": 2}
-
-
-def _cloze_for(sentence: str, chunk_id: str, meta: dict[str, Any], vocab: Sequence[str],
-               pool: dict[str, list[tuple[str, str]]], rng: random.Random) -> Question | None:
+def _cloze_for(sentence: str, chunk_id: str, meta: dict[str, Any], vocab: re.Pattern[str] | None,
+               pool: Sequence[tuple[str, str, str]], used_answers: set[str], rng: random.Random) -> Question | None:
     candidates = _candidates(sentence, vocab)
     rng.shuffle(candidates)
-    candidates.sort(key=lambda c: _PRIORITY[c.kind])
+    candidates.sort(key=lambda c: c.rank)
     for cand in candidates:
-        if normalise(sentence).count(normalise(cand.text)) > 1 or len(cand.text) > len(sentence) / 2:
-            continue  # the blank would be given away, or would leave too little to recall from
+        key = normalise(cand.text)
+        if key in used_answers or normalise(sentence).count(key) > 1 or len(cand.text) > len(sentence) / 2:
+            continue  # already asked, given away by a second mention, or too little left to recall from
         distractors = _pick_distractors(cand, sentence, pool, rng, 3)
         if not distractors:
             continue
         options = [cand.text, *distractors]
         rng.shuffle(options)
-        prompt = f"Fill in the blank: {sentence[:cand.start]}{BLANK}{sentence[cand.end:]}"
         digest = hashlib.sha1(f"{chunk_id}|{sentence}|{cand.text}".encode()).hexdigest()[:12]
         page = meta.get("page")
-        citation = Citation(doc_id=str(meta.get("doc_id", chunk_id.split(":")[0])), section=str(meta.get("section", "")),
+        citation = Citation(doc_id=str(meta.get("doc_id") or chunk_id.split(":")[0]),
+                            section=str(meta.get("section") or ""),
                             page=int(page) if isinstance(page, (int, float)) and page else None,
-                            chunk_id=chunk_id, title=str(meta.get("title", "")))
-        return Question(id=f"cloze-{digest}", type="mcq", prompt=prompt, options=tuple(options), answer=cand.text,
-                        explanation=f'The passage reads: "{sentence}"', citation=citation, origin="cloze",
-                        kind=cand.kind)
+                            chunk_id=chunk_id, title=str(meta.get("title") or ""))
+        return Question(id=f"cloze-{digest}", type="mcq", origin="cloze", kind=cand.kind, options=tuple(options),
+                        prompt=f"Fill in the blank: {sentence[:cand.start]}{BLANK}{sentence[cand.end:]}",
+                        answer=cand.text, explanation=f'The passage reads: "{sentence}"', citation=citation)
     return None

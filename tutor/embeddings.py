@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +56,9 @@ class LocalEmbeddings(Embeddings):
         self._model: Any = None
         self._tokenizer: Any = None
         self._lock = threading.Lock()
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self.cache_size = 20000
 
     @property
     def loaded(self) -> bool:
@@ -120,6 +124,32 @@ class LocalEmbeddings(Embeddings):
         )
         return np.asarray(vectors, dtype=np.float32)
 
+    def embed_cached(self, texts: list[str]) -> np.ndarray:
+        """Like :meth:`embed_array`, remembering short texts (questions, sentences) between calls.
+
+        Answering embeds the question and the sentences of the retrieved passages; popular passages
+        come back again and again, so a bounded LRU cache saves most of that work.
+        """
+        with self._cache_lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            fresh = self.embed_array(missing)
+            with self._cache_lock:
+                for text, vec in zip(missing, fresh):
+                    self._cache[text] = vec
+                while len(self._cache) > self.cache_size:
+                    self._cache.popitem(last=False)
+        with self._cache_lock:
+            rows = []
+            for text in texts:
+                vec = self._cache.get(text)
+                if vec is None:  # evicted by a concurrent caller in between: compute it again
+                    vec = self.embed_array([text])[0]
+                else:
+                    self._cache.move_to_end(text)
+                rows.append(vec)
+        return np.vstack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.embed_array(texts).tolist()
 
@@ -127,10 +157,13 @@ class LocalEmbeddings(Embeddings):
         return self.embed_array([text])[0].tolist()
 
 
-def embed_matrix(embeddings: Embeddings, texts: list[str]) -> np.ndarray:
-    """Embed with the fast path when the object has one (any LangChain ``Embeddings`` works)."""
+def embed_matrix(embeddings: Embeddings, texts: list[str], cached: bool = False) -> np.ndarray:
+    """Embed with the fast path when the object has one (any LangChain ``Embeddings`` works).
+
+    ``cached=True`` is for short, repeating texts at query time (see :meth:`LocalEmbeddings.embed_cached`).
+    """
     if isinstance(embeddings, LocalEmbeddings):
-        return embeddings.embed_array(texts)
+        return embeddings.embed_cached(texts) if cached else embeddings.embed_array(texts)
     return np.asarray(embeddings.embed_documents(texts), dtype=np.float32)
 
 

@@ -75,7 +75,7 @@ class ExtractiveAnswerer:
         if not cands:
             return []
         queries = [question] if not focus or focus == question else [question, focus]
-        matrix = embed_matrix(self.embeddings, queries + [c.text for c in cands])
+        matrix = embed_matrix(self.embeddings, queries + [c.text for c in cands], cached=True)
         s_vecs = matrix[len(queries):]
         semantic = (s_vecs @ matrix[: len(queries)].T).mean(axis=1)
         term_sets = [set(content_terms(q)) for q in queries]

@@ -36,7 +36,7 @@ from tutor.store import ChunkStore, DocumentRecord
 log = logging.getLogger(__name__)
 
 #: Bump when loaders or chunking change in a way that should re-embed unchanged files.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 #: Chunks gathered from several documents before one ``encode`` call: big batches keep the model busy.
 EMBED_POOL = 256
 CORPUS_ROOT = "@corpus"
@@ -228,6 +228,7 @@ class Ingestor:
             title=meta["title"], publisher=meta["publisher"], year=meta["year"], url=meta["url"], kind=loaded.kind,
             root=candidate.root_label, topic=meta["topic"], summary=meta["summary"], pages=loaded.pages or 0, chunks=len(chunks), ingested_at=time.time(),
             chunk_ids=tuple(c.id for c in chunks),
+            sections=tuple(dict.fromkeys(str(c.metadata["section"]) for c in chunks if c.metadata.get("section"))),
         )
         return _Prepared(candidate, record, chunks, loaded.pages or 0, action)
 

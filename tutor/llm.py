@@ -103,7 +103,7 @@ class CitationChecker:
 
     def _passage_sentences(self, index: int) -> Any:
         if index not in self._sentence_vectors:
-            self._sentence_vectors[index] = embed_matrix(self.embeddings, self._evidence[index])
+            self._sentence_vectors[index] = embed_matrix(self.embeddings, self._evidence[index], cached=True)
         return self._sentence_vectors[index]
 
     def supports(self, sentence: str, index: int) -> bool:
@@ -111,7 +111,7 @@ class CitationChecker:
         if terms and len(terms & self._terms[index]) / len(terms) >= self.min_overlap:
             return True
         vectors = self._passage_sentences(index)
-        vec = embed_matrix(self.embeddings, [sentence])[0]
+        vec = embed_matrix(self.embeddings, [sentence], cached=True)[0]
         return bool(len(vectors)) and float((vectors @ vec).max()) >= self.min_similarity
 
     def check(self, sentence: str) -> str | None:

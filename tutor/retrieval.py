@@ -101,7 +101,7 @@ class HybridRetriever:
         self.reranker = reranker
 
     def embed_query(self, query: str) -> np.ndarray:
-        return embed_matrix(self.embeddings, [query])[0]
+        return embed_matrix(self.embeddings, [query], cached=True)[0]
 
     def dense(self, query: str, fetch_k: int, filters: dict[str, str] | None = None,
               vector: np.ndarray | None = None) -> list[Passage]:

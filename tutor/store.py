@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 Metadata = dict[str, Any]
 
 
+_LIST_FIELDS = ("chunk_ids", "sections")
+
+
 @dataclass(frozen=True)
 class DocumentRecord:
     """What the register knows about one ingested document."""
@@ -47,16 +50,17 @@ class DocumentRecord:
     chunks: int = 0
     ingested_at: float = 0.0
     chunk_ids: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()  # heading paths in document order (for suggested follow-ups)
 
     def to_metadata(self) -> Metadata:
-        meta = {k: v for k, v in self.__dict__.items() if k != "chunk_ids"}
-        meta["chunk_ids"] = json.dumps(list(self.chunk_ids))
+        meta = {k: v for k, v in self.__dict__.items() if k not in _LIST_FIELDS}
+        meta.update({k: json.dumps(list(getattr(self, k))) for k in _LIST_FIELDS})
         return meta
 
     @classmethod
     def from_metadata(cls, meta: Metadata) -> DocumentRecord:
         data = dict(meta)
-        data["chunk_ids"] = tuple(json.loads(str(data.get("chunk_ids") or "[]")))
+        data.update({k: tuple(json.loads(str(data.get(k) or "[]"))) for k in _LIST_FIELDS})
         fields = cls.__dataclass_fields__
         return cls(**{k: v for k, v in data.items() if k in fields})
 

@@ -36,14 +36,18 @@ class RefusalPolicy:
 
     ``min_dense`` is the cosine similarity the best passage must reach; ``min_coverage`` the share of the
     question's content terms that must appear in the top passages unless similarity is high
-    (``confident_dense``). Calibrated on ``tests/data/devset.jsonl`` against the starter corpus with
-    ``python -m tutor.calibrate``: the values sit between the weakest answerable question and the
-    strongest unanswerable one (see the README, "Refusal threshold").
+    (``confident_dense``). Calibrated on ``tests/data/devset.jsonl`` (78 answerable, 14 unanswerable) against
+    the starter corpus with ``python -m tutor.calibrate``: on that set these values refuse all 14 and
+    none of the 78; the tightest margins are Nigeria's DPA (0.718 < 0.75) and "outside Nairobi" (0.791).
+    See the README, "Refusal threshold".
     """
 
-    min_dense: float = 0.35
-    min_coverage: float = 0.5
+    min_dense: float = 0.30
+    min_coverage: float = 0.70
     confident_dense: float = 0.55
+    #: A question naming something the passages never mention ("Nigeria's Data Protection Act") is about
+    #: another subject, however similar it sounds, unless similarity is at least this high.
+    named_dense: float = 0.75
 
     def supported(self, question: str, passages: Sequence[Passage]) -> bool:
         if not passages:
@@ -51,7 +55,24 @@ class RefusalPolicy:
         best = max(p.dense for p in passages)
         if best < self.min_dense:
             return False
+        if best < self.named_dense and unknown_names(question, passages):
+            return False
         return best >= self.confident_dense or coverage(question, passages) >= self.min_coverage
+
+
+_NAME = re.compile(r"(?<![\w'’])[A-Z][\w’'-]*")
+_NOT_NAMES = {"I", "AI", "What", "Which", "Who", "How", "When", "Where", "Why", "Do", "Does", "Is", "Are", "Can"}
+
+
+def unknown_names(question: str, passages: Sequence[Passage]) -> list[str]:
+    """Capitalised words of the question (after its first word) that no passage or title mentions."""
+    names = [re.sub(r"['’]s$", "", m.group(0)) for m in _NAME.finditer(question)
+             if m.start() > 0 and not re.search(r"[.!?:;]\s*$", question[: m.start()])]
+    names = [n for n in names if n not in _NOT_NAMES and len(n) > 1]
+    if not names:
+        return []
+    haystack = " ".join(f"{p.metadata.get('title', '')} {p.text}" for p in passages).lower()
+    return [n for n in names if not re.search(rf"\b{re.escape(n.lower())}", haystack)]
 
 
 def coverage(question: str, passages: Sequence[Passage]) -> float:
@@ -232,8 +253,8 @@ class Tutor:
         out: list[str] = []
         for source in sources[:2]:
             short = re.split(r"[:(]", source.title)[0].strip() or source.title
-            metas = self.store.chunks.get(where={"doc_id": source.doc_id}, include=["metadatas"])["metadatas"]
-            headings = dict.fromkeys(str(m.get("section", "")).split(" > ")[-1] for m in metas)
+            record = self.store.record(source.doc_id)
+            headings = dict.fromkeys(section.split(" > ")[-1] for section in (record.sections if record else ()))
             for heading in headings:
                 if heading and heading not in source.section and heading.lower() not in _PLAIN_HEADINGS:
                     out.append(f"{short}: what about {heading[0].lower() + heading[1:]}?")

@@ -1,0 +1,27 @@
+"""Serve Mwalimu's web app: ``python app.py [--host 127.0.0.1] [--port 7860]``."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="app.py", description="Serve Mwalimu's web app.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 for every interface)")
+    parser.add_argument("--port", type=int, default=7860, help="port to listen on")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    from tutor.cli import setup_logging
+    from tutor.settings import Settings
+    from tutor.ui.app import build_app, launch_app
+
+    setup_logging()
+    settings = Settings()
+    launch_app(build_app(settings), settings, host=args.host, port=args.port, quiet=False)
+
+
+if __name__ == "__main__":
+    main()

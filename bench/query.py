@@ -1,0 +1,173 @@
+"""Query latency (retrieval and offline answer, p50/p95) at 1k, 10k and 100k chunks, and peak memory.
+
+Embedding 100,000 chunks with MiniLM on two cores would take most of an hour, so the library is
+generated: 1,000 base passages are stitched from sentences of the starter corpus and embedded with
+the real model; larger libraries add variants of them (a few words swapped, the vector jittered and
+re-normalised). Search cost depends on the index size and the vector distribution, which this keeps
+realistic; the answers themselves are not judged here (that is the evaluator's job).
+
+Run: ``python -m bench.query [--sizes 1000 10000 100000] [--queries 40]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tutor import lexical
+from tutor.embeddings import LocalEmbeddings
+from tutor.lexical import LexicalCache
+from tutor.retrieval import HybridRetriever
+from tutor.settings import Settings
+from tutor.store import ChunkStore, open_store
+from tutor.text import split_sentences
+from tutor.tutor import Tutor
+
+log = logging.getLogger("bench.query")
+ROOT = Path(__file__).resolve().parent.parent
+BASE_PASSAGES = 1000
+
+
+def corpus_sentences() -> list[tuple[str, str]]:
+    """(title, sentence) pairs from the starter corpus notes."""
+    from tutor.loaders.markdown import load_markdown
+
+    out = []
+    for path in sorted((ROOT / "corpus").glob("*.md")):
+        doc = load_markdown(path)
+        title = str(doc.declared.get("title", path.stem))
+        out += [(title, s) for section in doc.sections for s in split_sentences(section.text) if len(s.split()) > 5]
+    return out
+
+
+def base_passages(rng: random.Random, n: int) -> list[tuple[str, str]]:
+    sentences = corpus_sentences()
+    passages = []
+    for _ in range(n):
+        start = rng.randrange(len(sentences))
+        title = sentences[start][0]
+        passages.append((title, " ".join(s for _, s in sentences[start: start + rng.randint(3, 6)])))
+    return passages
+
+
+def fill_store(store: ChunkStore, size: int, base: list[tuple[str, str]], vectors: np.ndarray,
+               rng: random.Random) -> None:
+    """Write ``size`` chunks (base passages, then jittered variants) straight into Chroma."""
+    noise = np.random.default_rng(7)
+    batch = store.batch_size
+    for start in range(0, size, batch):
+        ids, texts, metas, vecs = [], [], [], []
+        for i in range(start, min(size, start + batch)):
+            title, text = base[i % len(base)]
+            if i >= len(base):
+                words = text.split()
+                j = rng.randrange(len(words))
+                words[j], words[-1] = words[-1], words[j]
+                text = " ".join(words)
+            doc = f"doc{i // 8}"
+            ids.append(f"{doc}:s:{i % 8}")
+            texts.append(text)
+            metas.append({"doc_id": doc, "title": title, "publisher": "Bench", "year": "2026", "section": "Body",
+                          "chunk_index": i % 8, "source": f"{doc}.md", "url": ""})
+            vec = vectors[i % len(base)]
+            if i >= len(base):
+                vec = vec + noise.normal(0, 0.03, vec.shape).astype(np.float32)
+                vec = vec / np.linalg.norm(vec)
+            vecs.append(vec)
+        store.chunks.add(ids=ids, embeddings=np.asarray(vecs, dtype=np.float32), documents=texts, metadatas=metas)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def questions(limit: int) -> list[str]:
+    path = ROOT / "tests" / "data" / "devset.jsonl"
+    items = [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
+    qs = [i["question"] for i in items if i.get("answerable", True) and not i.get("history")]
+    return (qs or ["What are the OECD AI Principles?"])[:limit]
+
+
+def measure(size: int, base: list[tuple[str, str]], vectors: np.ndarray, model: LocalEmbeddings,
+            qs: list[str]) -> dict[str, Any]:
+    rng = random.Random(size)
+    with tempfile.TemporaryDirectory(prefix=f"bench-query-{size}-") as tmp:
+        settings = Settings(data_dir=Path(tmp), _env_file=None)  # type: ignore[call-arg]
+        store = open_store(settings)
+        started = time.perf_counter()
+        fill_store(store, size, base, vectors, rng)
+        lexical.rebuild(store, settings.lexical_dir)
+        build_s = time.perf_counter() - started
+        cache = LexicalCache(settings.lexical_dir)
+        retriever = HybridRetriever(store, model, cache)
+        tutor = Tutor(store, model, cache, retriever=retriever)
+        for q in qs[:3]:  # warm caches: BM25 load, HNSW pages, tokenizer
+            tutor.answer(q)
+        retrieval, answer = [], []
+        for q in qs:
+            t = time.perf_counter()
+            retriever.retrieve(q)
+            retrieval.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            tutor.answer(q)
+            answer.append((time.perf_counter() - t) * 1000)
+    return {
+        "chunks": size, "build_s": round(build_s, 1),
+        "retrieval_p50_ms": round(statistics.median(retrieval), 1), "retrieval_p95_ms": round(percentile(retrieval, 95), 1),
+        "answer_p50_ms": round(statistics.median(answer), 1), "answer_p95_ms": round(percentile(answer, 95), 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def run(sizes: list[int] | None = None, n_queries: int = 40) -> dict[str, Any]:
+    """Measure every size; returns the flat keys ``bench/results.json`` records."""
+    sizes = sizes or [1000, 10000, 100000]
+    model = LocalEmbeddings("all-MiniLM-L6-v2")
+    rng = random.Random(42)
+    base = base_passages(rng, BASE_PASSAGES)
+    t = time.perf_counter()
+    vectors = model.embed_array([f"{title}\n{text}" for title, text in base])
+    log.info("embedded %d base passages in %.1f s", len(base), time.perf_counter() - t)
+    qs = questions(n_queries)
+    rows = [measure(size, base, vectors, model, qs) for size in sizes]
+    results: dict[str, Any] = {"query_rows": rows}
+    for row in rows:
+        label = f"{row['chunks'] // 1000}k"
+        for key in ("retrieval_p50_ms", "retrieval_p95_ms", "answer_p50_ms", "answer_p95_ms"):
+            results[f"{key.replace('_ms', '')}_ms_{label}"] = row[key]
+    results["query_peak_rss_mb"] = max(r["peak_rss_mb"] for r in rows)
+    return results
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    head = f"{'chunks':>8} {'build s':>8} {'retr p50':>9} {'retr p95':>9} {'ans p50':>8} {'ans p95':>8} {'rss MB':>7}"
+    lines = [head] + [
+        f"{r['chunks']:>8} {r['build_s']:>8} {r['retrieval_p50_ms']:>9} {r['retrieval_p95_ms']:>9} "
+        f"{r['answer_p50_ms']:>8} {r['answer_p95_ms']:>8} {r['peak_rss_mb']:>7}" for r in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--queries", type=int, default=40)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    results = run(args.sizes, args.queries)
+    print(table(results["query_rows"]))  # noqa: T201 - a benchmark's report is its output
+    print(json.dumps({k: v for k, v in results.items() if k != "query_rows"}, indent=2))  # noqa: T201
+
+
+if __name__ == "__main__":
+    main()

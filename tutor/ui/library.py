@@ -1,0 +1,238 @@
+"""The Library desk for content staff: see, add, re-read and delete documents.
+
+Reading is open to everyone; every write needs ``TUTOR_ADMIN_PASSWORD`` (compared in constant time) and
+is refused with a clear message when no password is configured. Ingestion goes through the same
+:class:`~tutor.ingestion.Ingestor` (and file lock) as ``ingest.py``, so the reports read the same.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import shutil
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+from filelock import FileLock, Timeout
+
+from tutor import lexical
+from tutor.errors import IngestLockedError, TutorError
+from tutor.ingestion import CORPUS_ROOT, record_root
+from tutor.loaders import SUPPORTED
+from tutor.store import DocumentRecord
+from tutor.ui import render
+from tutor.ui.services import Services
+from tutor.ui.uploads import UploadMeta, discard, save_upload
+
+log = logging.getLogger(__name__)
+
+COLUMNS = ["Title", "Publisher", "Year", "Pages", "Passages", "Added (UTC)", "File"]
+Progress = Callable[[int, int, str], None]
+
+
+class AdminRefused(TutorError):
+    """A library change without the right admin password (or with none configured)."""
+
+
+def check_password(services: Services, given: str | None) -> None:
+    """Raise :class:`AdminRefused` unless ``given`` matches ``TUTOR_ADMIN_PASSWORD``."""
+    configured = services.settings.admin_password
+    if not configured:
+        raise AdminRefused("Library changes are switched off on this server. The administrator can switch them "
+                           "on by setting TUTOR_ADMIN_PASSWORD and restarting the app.")
+    if not hmac.compare_digest((given or "").encode("utf-8"), configured.encode("utf-8")):
+        log.warning("library change refused: wrong admin password")
+        raise AdminRefused("Wrong admin password: library changes need the password set in TUTOR_ADMIN_PASSWORD.")
+
+
+def _when(timestamp: float) -> str:
+    if not timestamp:
+        return ""
+    return datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
+
+
+def documents_table(services: Services) -> list[list[Any]]:
+    """One row per document, by title: what the desk's table shows."""
+    records = sorted(services.store.records().values(), key=lambda r: (r.title.lower(), r.source))
+    return [[r.title, r.publisher, r.year, r.pages or "", r.chunks, _when(r.ingested_at), r.source]
+            for r in records]
+
+
+def document_choices(services: Services) -> list[tuple[str, str]]:
+    """(label, doc_id) for the delete menu."""
+    records = sorted(services.store.records().values(), key=lambda r: (r.title.lower(), r.source))
+    return [(f"{r.title} ({r.source})", r.doc_id) for r in records]
+
+
+def upload(services: Services, file: str | Path | None, title: str = "", publisher: str = "", year: str = "",
+           url: str = "", password: str = "", progress: Progress | None = None,
+           original_name: str | None = None) -> str:
+    """Check, save and ingest one uploaded file; returns the report. Raises :class:`TutorError` when refused."""
+    check_password(services, password)
+    if not file:
+        raise TutorError("Choose a file to upload first.")
+    path = Path(file)
+    meta = UploadMeta.clean(title, publisher, year, url)
+    saved = save_upload(services.settings, path, original_name or path.name, meta)
+    summary = services.ingestor(progress).run([saved.path])
+    result = next((f for f in summary.files if f.source == saved.source), None)
+    if result is None or result.action == "failed":
+        discard(services.settings, saved)
+        reason = result.reason if result else "it was not found after saving"
+        return f"Could not add {path.name}: {reason}. Nothing was changed.\n\n{summary.text()}"
+    record = services.store.record(result.doc_id)
+    title_text = record.title if record else saved.source
+    if result.action == "unchanged":
+        return f"“{title_text}” is already in the library as {saved.source}; nothing changed.\n\n{summary.text()}"
+    verb = "Added" if result.action == "added" else "Updated"
+    return (f"{verb} “{title_text}” as {saved.source}: {result.chunks} passages. Officials can ask about it now."
+            f"\n\n{summary.text()}")
+
+
+def reingest(services: Services, password: str = "", prune: bool = False, progress: Progress | None = None) -> str:
+    """Re-read the whole library folder, like ``python ingest.py [--prune]``; returns the CLI's summary."""
+    check_password(services, password)
+    summary = services.ingestor(progress).run([services.settings.corpus_dir], prune=prune)
+    return summary.text()
+
+
+def _file_of(services: Services, record: DocumentRecord) -> Path | None:
+    root = record_root(record)
+    if root != CORPUS_ROOT:
+        return None
+    return services.settings.corpus_dir / record.source
+
+
+def delete(services: Services, doc_id: str | None, password: str = "") -> str:
+    """Remove a document from the index; a library-folder file moves to ``<data>/deleted/`` so re-reading
+    the folder does not bring it back (and it can still be recovered)."""
+    check_password(services, password)
+    if not doc_id:
+        raise TutorError("Choose the document to delete first.")
+    settings = services.settings
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        with FileLock(str(settings.lock_path), timeout=settings.ingest_lock_timeout_s):
+            record = services.store.record(doc_id)
+            if record is None:
+                raise TutorError("That document is no longer in the library (someone may have deleted it already).")
+            removed = services.store.remove_document(doc_id)
+            moved = _retire(services, record)
+            lexical.rebuild(services.store, settings.lexical_dir)
+    except Timeout as exc:
+        raise IngestLockedError("An ingestion is running: wait for it to finish, then delete again.") from exc
+    log.info("deleted %s (%d chunks)", doc_id, removed)
+    where = (f" Its file was moved to {moved} so re-reading the library folder will not add it back."
+             if moved else " Its file is outside the library folder and was left where it is.")
+    return f"Deleted “{record.title}” ({removed} passages).{where}"
+
+
+def _retire(services: Services, record: DocumentRecord) -> Path | None:
+    path = _file_of(services, record)
+    if path is None or not path.exists():
+        return None
+    corpus = services.settings.corpus_dir.resolve()
+    if not path.resolve().is_relative_to(corpus):
+        return None
+    target = services.settings.data_dir / "deleted" / time.strftime("%Y%m%d-%H%M%S") / record.source
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(path), str(target))
+    return target
+
+
+# --- the view ---------------------------------------------------------------------------------------
+class LibraryView:
+    """Builds the Library tab; ``status`` (the page's status line) is refreshed after every change."""
+
+    def __init__(self, services: Services, status: gr.Markdown, status_text: Callable[[], str]) -> None:
+        self.services = services
+        self.status = status
+        self.status_text = status_text
+
+    def build(self) -> LibraryView:
+        locked = not self.services.settings.admin_password
+        gr.Markdown(
+            "For content staff: add, update and remove the documents Mwalimu answers from. "
+            + ("**Changes are switched off on this server** (no TUTOR_ADMIN_PASSWORD is set)."
+               if locked else "Changes need the admin password.")
+        )
+        self.password = gr.Textbox(label="Admin password", type="password", max_lines=1, elem_id="mw-admin-password")
+        self.result = gr.Textbox(label="Result", lines=4, max_lines=20, interactive=False, elem_id="mw-library-result")
+        with gr.Accordion("Add a document", open=True):
+            kinds = ", ".join(sorted({k.upper() for k in SUPPORTED.values()}))
+            self.file = gr.File(label=f"File ({kinds}; up to {self.services.settings.max_file_mb:g} MB)",
+                                file_types=sorted(SUPPORTED), type="filepath", elem_id="mw-upload")
+            with gr.Row():
+                self.title = gr.Textbox(label="Title", max_lines=1, min_width=200)
+                self.publisher = gr.Textbox(label="Publisher", max_lines=1, min_width=200)
+            with gr.Row():
+                self.year = gr.Textbox(label="Year", max_lines=1, placeholder="e.g. 2024", min_width=120)
+                self.url = gr.Textbox(label="Link to the original", max_lines=1, placeholder="https://…",
+                                      min_width=200)
+            self.upload_button = gr.Button("Upload and add to the library", variant="primary")
+        with gr.Accordion("Re-read the library folder", open=False):
+            gr.Markdown("Adds new and changed files from the server's library folder, like `python ingest.py`.")
+            self.prune = gr.Checkbox(label="Also remove documents whose files are gone", value=False)
+            self.reingest_button = gr.Button("Re-read the library folder")
+        with gr.Accordion("Delete a document", open=False):
+            self.choice = gr.Dropdown(label="Document to delete", choices=[], value=None, allow_custom_value=False)
+            self.delete_button = gr.Button("Delete document", variant="stop")
+        gr.Markdown("### Documents in the library")
+        self.table = gr.Dataframe(headers=COLUMNS, value=[], interactive=False, wrap=True, elem_id="mw-documents",
+                                  label="Documents")
+        self._wire()
+        return self
+
+    def refresh(self) -> tuple[Any, ...]:
+        """Table, delete menu and status line, read fresh from the index."""
+        try:
+            return (documents_table(self.services), gr.update(choices=document_choices(self.services), value=None),
+                    self.status_text())
+        except Exception:  # noqa: BLE001
+            log.exception("could not read the document list")
+            return gr.update(), gr.update(), render.error_note("The library could not be read; see the server log.")
+
+    def _run(self, action: Callable[[], str]) -> tuple[Any, ...]:
+        try:
+            message = action()
+        except TutorError as exc:
+            gr.Warning(str(exc))
+            message = str(exc)
+        except Exception:  # noqa: BLE001
+            log.exception("library action failed")
+            message = "Sorry, that did not work; the details are in the server log."
+            gr.Warning(message)
+        return (message, *self.refresh())
+
+    def _upload(self, file: str | None, title: str, publisher: str, year: str, url: str, password: str,
+                progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+        return self._run(lambda: upload(self.services, file, title, publisher, year, url, password,
+                                        _progress(progress)))
+
+    def _reingest(self, password: str, prune: bool, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+        return self._run(lambda: reingest(self.services, password, prune, _progress(progress)))
+
+    def _delete(self, doc_id: str | None, password: str) -> tuple[Any, ...]:
+        return self._run(lambda: delete(self.services, doc_id, password))
+
+    def _wire(self) -> None:
+        outputs = [self.result, self.table, self.choice, self.status]
+        common = {"concurrency_id": "library", "concurrency_limit": 1}
+        self.upload_button.click(self._upload, [self.file, self.title, self.publisher, self.year, self.url,
+                                                self.password], outputs, api_name="upload_document",
+                                 **common)
+        self.reingest_button.click(self._reingest, [self.password, self.prune], outputs, api_name="reingest",
+                                   **common)
+        self.delete_button.click(self._delete, [self.choice, self.password], outputs, api_name="delete_document",
+                                 **common)
+
+
+def _progress(progress: gr.Progress) -> Progress:
+    def report(number: int, total: int, source: str) -> None:
+        progress((number, total), desc=f"Reading {source}", unit="files")
+
+    return report

@@ -1,0 +1,115 @@
+"""Turning the tutor's events into text and HTML for the page: escaping, highlighting, status lines.
+
+Everything that comes from documents or users is escaped here, once, before it reaches the browser.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from tutor.events import Source
+
+_MD_SPECIAL = re.compile(r"([\\`*_~|])")
+EMPTY_LIBRARY = ("The library is empty: run `python ingest.py` on the server, or upload documents in the "
+                 "**Library** tab.")
+
+
+def md_escape(text: str) -> str:
+    """Show text literally in a Markdown message: no emphasis, code or HTML from the documents."""
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    text = html.escape(text, quote=False)
+    return re.sub(r"(?m)^(\s*)([#>+-]|\d+\.)(\s)", r"\1\\\2\3", text)
+
+
+def safe_url(url: str) -> str | None:
+    """Only plain web links are rendered as links (no ``javascript:`` or ``data:``)."""
+    url = (url or "").strip()
+    return url if re.match(r"https?://[^\s\"'<>]+$", url) else None
+
+
+def highlight(text: str, sentences: Sequence[str]) -> str:
+    """The passage as escaped HTML, with each cited sentence inside ``<mark>`` (whitespace-tolerant)."""
+    spans: list[tuple[int, int]] = []
+    for sentence in sentences:
+        words = sentence.split()
+        if not words:
+            continue
+        pattern = r"\s+".join(re.escape(w) for w in words)
+        match = re.search(pattern, text)
+        if match:
+            spans.append(match.span())
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    out, last = [], 0
+    for start, end in merged:
+        out.append(html.escape(text[last:start]))
+        out.append(f"<mark>{html.escape(text[start:end])}</mark>")
+        last = end
+    out.append(html.escape(text[last:]))
+    return "".join(out)
+
+
+def where(source: Source) -> str:
+    if source.page:
+        return f"p. {source.page}"
+    return f"§ {source.section}" if source.section else ""
+
+
+def source_card(source: Source) -> str:
+    title = html.escape(source.title or "Untitled document")
+    url = safe_url(source.url)
+    heading = (f'<a href="{html.escape(url)}" target="_blank" rel="noopener noreferrer">{title}'
+               '<span class="mw-visually-hidden"> (opens the original in a new tab)</span></a>' if url else title)
+    meta = " · ".join(html.escape(p) for p in (source.publisher, source.year, where(source)) if p)
+    return (
+        f'<li class="mw-source" id="mw-source-{source.n}">'
+        f'<div class="mw-source-head"><span class="mw-n">[{source.n}]</span> {heading}</div>'
+        f'<div class="mw-meta">{meta}</div>'
+        f'<blockquote class="mw-passage">{highlight(source.text, source.cited_sentences)}</blockquote>'
+        "</li>"
+    )
+
+
+def sources_html(sources: Sequence[Source], refused: bool = False, pending: bool = False) -> str:
+    """The sources panel: one card per cited passage, in answer order."""
+    if pending:
+        body = '<p class="mw-muted">Looking through the library…</p>'
+    elif sources:
+        body = ('<p class="mw-muted">Highlighted: the sentences the answer quotes.</p>'
+                f'<ol class="mw-source-list">{"".join(source_card(s) for s in sources)}</ol>')
+    elif refused:
+        body = '<p class="mw-muted">No sources: the library does not support an answer to this question.</p>'
+    else:
+        body = '<p class="mw-muted">The passages behind each answer appear here, with links to the originals.</p>'
+    return f'<section class="mw-sources" aria-label="Sources" aria-live="polite"><h2>Sources</h2>{body}</section>'
+
+
+def status_line(status: dict[str, Any]) -> str:
+    """``35 documents · 412 passages · answers: offline (extractive)``, or what to do when empty."""
+    backend = md_escape(str(status.get("backend", "")))
+    if not status.get("chunks"):
+        return f"⚠️ {EMPTY_LIBRARY} · answers: {backend}"
+    docs, chunks = int(status.get("documents", 0)), int(status["chunks"])
+    return (f"📚 {docs} document{'s' * (docs != 1)} · {chunks} passage{'s' * (chunks != 1)} · "
+            f"answers: {backend}")
+
+
+def answer_note(backend: str, total_ms: float | None, notices: Sequence[str] = (), refused: bool = False) -> str:
+    """The line under the chat: who answered, how fast, and any notice."""
+    took = f" in {total_ms / 1000:.1f} s" if total_ms else ""
+    head = "No answer from the library" if refused else f"Answered by **{md_escape(backend)}**"
+    lines = [f"{head}{took}."]
+    lines += [f"⚠️ {md_escape(n)}" for n in notices]
+    return "  \n".join(lines)
+
+
+def error_note(message: str) -> str:
+    return f"⚠️ {md_escape(message)}"
