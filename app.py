@@ -17,10 +17,13 @@ def main(argv: list[str] | None = None) -> None:
     from tutor.cli import setup_logging
     from tutor.settings import Settings
     from tutor.ui.app import build_app, launch_app
+    from tutor.ui.services import make_services
 
     setup_logging()
-    settings = Settings()
-    launch_app(build_app(settings), settings, host=args.host, port=args.port, quiet=False)
+    settings = Settings()  # type: ignore[call-arg]  # pydantic-settings fills the fields from TUTOR_*
+    services = make_services(settings)
+    services.warm_up()
+    launch_app(build_app(settings, services), settings, host=args.host, port=args.port, quiet=False)
 
 
 if __name__ == "__main__":

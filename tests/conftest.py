@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tutor.embeddings import LocalEmbeddings
@@ -35,12 +36,41 @@ def offline_environment() -> Iterator[None]:
     patch.undo()
 
 
+class CachingEmbeddings(LocalEmbeddings):
+    """The real model with a per-session memo by text: every vector is the model's own, computed once.
+
+    Many tests ingest the same small corpus into a fresh store; the memo spares re-encoding it each time.
+    ``encoded`` counts the texts that really went through the model.
+    """
+
+    def __init__(self, real: LocalEmbeddings) -> None:
+        super().__init__(real.model_name, batch_size=real.batch_size)
+        self._model = real.model
+        self._memo: dict[str, np.ndarray] = {}
+        self.encoded = 0
+
+    def embed_array(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._memo]
+        if missing:
+            self._memo.update(zip(missing, super().embed_array(missing)))
+            self.encoded += len(missing)
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([self._memo[t] for t in texts])
+
+
 @pytest.fixture(scope="session")
-def embeddings(offline_environment: None) -> LocalEmbeddings:
+def model(offline_environment: None) -> LocalEmbeddings:
     """The real MiniLM model, loaded once for the whole session."""
-    model = LocalEmbeddings(MODEL_NAME)
-    assert model.model is not None  # load it now, so no test pays for it alone
-    return model
+    real = LocalEmbeddings(MODEL_NAME)
+    assert real.model is not None  # load it now, so no test pays for it alone
+    return real
+
+
+@pytest.fixture(scope="session")
+def embeddings(model: LocalEmbeddings) -> CachingEmbeddings:
+    """What ingestion and retrieval use in tests: the session's model, memoised by text."""
+    return CachingEmbeddings(model)
 
 
 @pytest.fixture

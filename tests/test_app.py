@@ -15,17 +15,20 @@ from typing import Any
 import gradio as gr
 import httpx
 import pytest
+from factories import make_image_only_pdf, make_note, make_report_pdf
 from gradio_client import Client, handle_file
 
-from factories import make_image_only_pdf, make_note, make_report_pdf
 from tutor.errors import DocumentError, TutorError
 from tutor.events import Source
 from tutor.settings import Settings
 from tutor.ui import chat, library, render, uploads
 from tutor.ui.app import build_app, launch_app
-from tutor.ui.chat import EXAMPLES, SIMPLER_PROMPT, SORRY, Frame, Turn
+from tutor.ui.chat import EXAMPLES, SIMPLER_PROMPT, SORRY, Frame
 from tutor.ui.feedback import FeedbackStore
 from tutor.ui.services import Services, make_services
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning",
+                                        "ignore:.*(no_silent_downcasting|copy keyword).*")
 
 PASSWORD = "correct horse battery staple"
 ECITIZEN = "How many services are on eCitizen?"
@@ -65,7 +68,37 @@ def test_app_builds_with_chat_library_and_ask_api(ingested_corpus: Settings, app
     assert {"Chat", "Library"} <= labels
     api_names = {d.get("api_name") for d in config["dependencies"]}
     assert {"ask", "chat", "upload_document", "reingest", "delete_document"} <= api_names
-    assert demo._queue.default_concurrency_limit == 4  # noqa: SLF001
+    assert demo._queue.default_concurrency_limit == 4
+
+
+def test_optional_tabs_plug_in_and_a_broken_one_does_not_break_the_app(
+        ingested_corpus: Settings, app_services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+
+    seen: dict[str, Any] = {}
+    learn = types.ModuleType("tutor.ui.learn")
+
+    def build_tab(shell: Any) -> None:
+        seen["services"] = shell.services
+        button = gr.Button("Ask about cloud")
+        shell.ask_in_chat(button, "What does Kenya's cloud policy require?")
+        seen["status"] = shell.status_text()
+
+    learn.build_tab = build_tab  # type: ignore[attr-defined]
+    evaluate = types.ModuleType("tutor.ui.evaluate")
+
+    def broken(shell: Any) -> None:
+        raise RuntimeError("half-written tab")
+
+    evaluate.build_tab = broken  # type: ignore[attr-defined]
+    monkeypatch.setitem(__import__("sys").modules, "tutor.ui.learn", learn)
+    monkeypatch.setitem(__import__("sys").modules, "tutor.ui.evaluate", evaluate)
+    config = build_app(ingested_corpus, app_services).get_config_file()
+    tabs = [c["props"].get("label") for c in config["components"] if c["type"] == "tabitem"]
+    assert tabs == ["Chat", "Learn", "Evaluate", "Library"]
+    assert seen["services"] is app_services and seen["status"].startswith("Library: 35 documents")
+    texts = [str(c["props"].get("value")) for c in config["components"] if c["type"] == "markdown"]
+    assert any("The Evaluate tab is not available right now" in t for t in texts)
 
 
 def test_importing_the_app_does_no_io() -> None:
@@ -125,6 +158,37 @@ def test_unanswerable_question_is_refused_without_sources(app_services: Services
 def test_every_example_question_is_answered(app_services: Services, question: str) -> None:
     done = app_services.tutor.answer(question)
     assert not done.refused and "[1]" in done.body, done.answer
+
+
+class ScriptedTutor:
+    """A tutor that streams a fixed answer in two pieces, with a notice, like an LLM that fell back."""
+
+    def ask(self, question: str, history: Any = (), filters: Any = None, simple: bool = False) -> Iterator[Any]:
+        from tutor.events import AnswerDelta, Done, Notice, SourcesEvent
+
+        source = Source(n=1, chunk_id="d:1:0", doc_id="d", title="Note", publisher="KSG", year="2024", page=None,
+                        section="Scope", url="https://example.org/n", text="First fact. Second fact.",
+                        cited_sentences=("First fact.",))
+        yield Notice("The language model did not answer; here is the offline answer instead.")
+        yield AnswerDelta("First fact [1].")
+        yield AnswerDelta(" Second fact [1].")
+        yield SourcesEvent((source,))
+        yield Done(answer="First fact [1]. Second fact [1].\n\nSources:\n[1] Note, KSG, 2024, § Scope",
+                   body="First fact [1]. Second fact [1].", sources=(source,), retrieved=(source,), refused=False,
+                   backend="offline (extractive)", question=question, standalone_question=question,
+                   timings_ms={"total_ms": 1234.0}, suggestions=("More?",),
+                   notices=("The language model did not answer; here is the offline answer instead.",))
+
+
+def test_streamed_pieces_and_notices_are_shown(app_services: Services) -> None:
+    scripted = dataclasses.replace(app_services, tutor=ScriptedTutor())
+    frames = list(chat.respond(scripted, "What are the facts?", []))
+    texts = [f.messages[-1]["content"] for f in frames]
+    assert texts[1] == "First fact [1]." and texts[2] == "First fact [1]. Second fact [1]."
+    final = frames[-1]
+    assert "Answered by **offline (extractive)** in 1.2 s." in final.note
+    assert "⚠ The language model did not answer" in final.note
+    assert "<mark>First fact.</mark> Second fact." in final.sources and final.suggestions == ("More?",)
 
 
 class BrokenTutor:
@@ -219,7 +283,7 @@ def test_status_line_says_what_to_do_when_empty(desk: Services) -> None:
     line = render.status_line(desk.tutor.status())
     assert "python ingest.py" in line and "upload documents" in line
     full = render.status_line({"documents": 35, "chunks": 262, "backend": "offline (extractive)"})
-    assert full == "📚 35 documents · 262 passages · answers: offline (extractive)"
+    assert full == "Library: 35 documents · 262 passages · Answers: offline (extractive)"
 
 
 # --- uploads --------------------------------------------------------------------------------------------

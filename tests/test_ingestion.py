@@ -487,13 +487,15 @@ def test_two_concurrent_ingests_leave_a_consistent_index(settings: Settings, cor
     results: list[IngestSummary] = []
     errors: list[BaseException] = []
 
-    def ingest() -> None:
+    def ingest(ingestor: Ingestor) -> None:
         try:
-            results.append(Ingestor(settings, open_store(settings), embeddings).run())
+            results.append(ingestor.run())
         except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
             errors.append(exc)
 
-    threads = [threading.Thread(target=ingest) for _ in range(2)]
+    # Two ingestors with their own clients (opened here: Chroma's client constructor is not thread-safe).
+    ingestors = [Ingestor(settings, open_store(settings), embeddings) for _ in range(2)]
+    threads = [threading.Thread(target=ingest, args=(ingestor,)) for ingestor in ingestors]
     for thread in threads:
         thread.start()
     for thread in threads:

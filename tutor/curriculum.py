@@ -19,22 +19,29 @@ Module list with progress (a learner types a name or staff number; keep it in ``
                                       # mastery (None = not started), status, last_visit
     progress.study_next(name)         # the weakest module, with a one-line reason
 
+Every ``progress`` call validates the name: catch ``LearnerNameError`` and show its message (gr.Warning).
+
 Module page::
 
     module = curriculum.module(module_id); progress.record_visit(name, module_id)
     module.title, module.summary, module.objectives, module.key_terms, module.ask (suggested chat questions)
     curriculum.notes_for(module)      # NoteInfo: doc_id, title, publisher, year, url, sections
 
-Quiz: show ``question.prompt`` and, for ``question.type == "mcq"``, ``question.options`` as a radio; for
-``"short"`` a textbox. Then::
+Quiz: ``module.questions`` (curated, 6 or more). Show ``question.prompt`` and, for ``question.type ==
+"mcq"``, ``question.options`` as a radio; for ``"short"`` a textbox. Then::
 
     result = grade(question, response)            # Grade: correct, expected, explanation, citation
     progress.record_answer(name, module.id, question.id, result.correct)
     result.feedback_markdown(curriculum.note_title(result.citation.doc_id))   # right/wrong + why + source
 
-Fresh practice on any ingested document (the same ``Question`` type, so ``grade`` works unchanged)::
+Fresh practice on any ingested document (the same ``Question`` type, so ``grade`` and
+``feedback_markdown`` work unchanged; ``question.citation`` names the chunk, page or section)::
 
     generate_cloze(store, doc_id=..., n=5, seed=..., vocabulary=curriculum.vocabulary())
+
+Record those answers under the module whose note was practised, or under any other id (for example
+``"library"``) for documents outside the curriculum: such ids appear after the curriculum's modules in
+``module_progress`` and never in ``study_next``.
 
 Glossary search: ``curriculum.search_glossary(text)``. Export and delete: ``progress.export_csv(name)``
 (CSV text for a download) and ``progress.delete_learner(name)``.
@@ -95,8 +102,11 @@ class Citation(BaseModel):
     title: str = ""
 
     def label(self, title: str | None = None) -> str:
-        """``Title § Section`` or ``Title, p. N``: the source line shown under feedback."""
-        name = title or self.title or self.doc_id
+        """``Title § Section`` or ``Title, p. N``: the source line under feedback.
+
+        A generated question's citation carries its chunk's title; a curated one takes ``title``.
+        """
+        name = self.title or title or self.doc_id
         if self.page:
             return f"{name}, p. {self.page}"
         return f"{name} § {self.section}" if self.section else name
@@ -206,7 +216,9 @@ class NoteInfo:
 
 def _read_yaml(path: Path) -> Any:
     if not path.exists():
-        raise CurriculumError(f"{path} is missing: the Learn tab needs modules.yaml, quizzes.yaml and glossary.yaml")
+        raise CurriculumError(
+            f"{path} is missing: the Learn tab needs modules.yaml, quizzes.yaml and glossary.yaml"
+        )
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -243,9 +255,15 @@ def read_note(path: Path, doc_id: str) -> NoteInfo:
     declared, body = split_front_matter(path.read_text(encoding="utf-8"))
     url = declared.get("url") or []
     urls = tuple(str(u) for u in (url if isinstance(url, list) else [url]))
-    return NoteInfo(doc_id=doc_id, path=path, title=str(declared.get("title") or doc_id),
-                    publisher=str(declared.get("publisher") or ""), year=str(declared.get("year") or ""),
-                    urls=urls, sections=note_sections(body))
+    return NoteInfo(
+        doc_id=doc_id,
+        path=path,
+        title=str(declared.get("title") or doc_id),
+        publisher=str(declared.get("publisher") or ""),
+        year=str(declared.get("year") or ""),
+        urls=urls,
+        sections=note_sections(body),
+    )
 
 
 def discover_notes(corpus_dir: Path) -> dict[str, Path]:
@@ -349,25 +367,43 @@ class Curriculum:
     # checks against the notes on disk
     def problems(self) -> list[str]:
         """Every broken reference or unsupported answer, one line each (empty when all is well)."""
-        found: list[str] = []
-        for module in self.modules:
-            for doc_id in module.notes:
-                if doc_id not in self.notes:
-                    found.append(f"module {module.id}: note {doc_id!r} does not exist")
-            for question in module.questions:
-                found += [f"{question.id}: {p}" for p in self.question_problems(question)]
-        for entry in self.glossary:
-            if entry.source not in self.notes:
-                found.append(f"glossary {entry.term!r}: source note {entry.source!r} does not exist")
+        return self.reference_problems() + [
+            f"{q.id}: {p}"
+            for _, q in self.questions()
+            if not self._reference_problem(q)
+            for p in self.question_problems(q)
+        ]
+
+    def reference_problems(self) -> list[str]:
+        """Notes, sections and glossary sources that the curriculum names but the corpus lacks."""
+        found = [
+            f"module {m.id}: note {doc_id!r} does not exist"
+            for m in self.modules
+            for doc_id in m.notes
+            if doc_id not in self.notes
+        ]
+        found += [f"{q.id}: {p}" for _, q in self.questions() if (p := self._reference_problem(q))]
+        found += [
+            f"glossary {g.term!r}: source note {g.source!r} does not exist"
+            for g in self.glossary
+            if g.source not in self.notes
+        ]
         return found
 
-    def question_problems(self, question: Question) -> list[str]:
+    def _reference_problem(self, question: Question) -> str:
         note = self.notes.get(question.citation.doc_id)
         if note is None:
-            return [f"cited note {question.citation.doc_id!r} does not exist"]
+            return f"cited note {question.citation.doc_id!r} does not exist"
         if question.citation.section not in note.sections:
-            return [f"note {note.doc_id!r} has no '## {question.citation.section}' section"]
-        text = note.sections[question.citation.section]
+            return f"note {note.doc_id!r} has no '## {question.citation.section}' section"
+        return ""
+
+    def question_problems(self, question: Question) -> list[str]:
+        """Why a question is broken: a missing note or section, or an answer its section does not support."""
+        missing = self._reference_problem(question)
+        if missing:
+            return [missing]
+        text = self.notes[question.citation.doc_id].sections[question.citation.section]
         return [c.reason for c in (check_support(question, text), check_options(question, text)) if not c.ok]
 
 
@@ -377,7 +413,9 @@ def load_curriculum(corpus_dir: Path, *, check: bool = True) -> Curriculum:
     Unsupported answers are not refused here (the test suite gates them); they are logged.
     """
     root = Path(corpus_dir) / CURRICULUM_DIR
-    modules_path, quizzes_path, glossary_path = (root / n for n in ("modules.yaml", "quizzes.yaml", "glossary.yaml"))
+    modules_path, quizzes_path, glossary_path = (
+        root / n for n in ("modules.yaml", "quizzes.yaml", "glossary.yaml")
+    )
     raw_modules = _read_yaml(modules_path)
     raw_quizzes = _read_yaml(quizzes_path) or {}
     raw_glossary = _read_yaml(glossary_path)
@@ -395,7 +433,9 @@ def load_curriculum(corpus_dir: Path, *, check: bool = True) -> Curriculum:
             raise CurriculumError(f"{modules_path.name}: module #{index + 1} is not a mapping")
         module_id = str(item.get("id", f"#{index + 1}"))
         questions = []
-        for q_index, raw in enumerate(list(item.get("questions") or []) + list(raw_quizzes.get(module_id) or [])):
+        for q_index, raw in enumerate(
+            list(item.get("questions") or []) + list(raw_quizzes.get(module_id) or [])
+        ):
             try:
                 question = Question.model_validate(raw)
             except ValidationError as exc:
@@ -428,7 +468,7 @@ def load_curriculum(corpus_dir: Path, *, check: bool = True) -> Curriculum:
     notes = {doc_id: read_note(path, doc_id) for doc_id, path in discover_notes(Path(corpus_dir)).items()}
     curriculum = Curriculum(modules=modules, glossary=glossary, notes=notes, root=root)
     if check:
-        broken = [p for p in curriculum.problems() if "does not exist" in p or "has no '## " in p]
+        broken = curriculum.reference_problems()
         if broken:
             raise CurriculumError("curriculum refers to missing notes or sections: " + "; ".join(broken[:5]))
         for problem in curriculum.problems():
@@ -490,8 +530,9 @@ def grade(question: Question, response: str) -> Grade:
     correct = False
     if question.type == "mcq":
         chosen = next((o for o in question.options if normalise(o) == given), None)
-        if chosen is None and re.fullmatch(r"[a-d]", given):
-            chosen = question.options["abcd".index(given)]
+        letter = (response or "").strip().strip(".)").lower()  # before normalise, which drops "a"
+        if chosen is None and re.fullmatch(r"[a-d]", letter):
+            chosen = question.options["abcd".index(letter)]
         correct = chosen == question.answer
     elif given:
         for candidate in (question.answer, *question.accepted):
@@ -499,18 +540,23 @@ def grade(question: Question, response: str) -> Grade:
             if given == want or (_contains(given, want) and len(given.split()) <= len(want.split()) + 3):
                 correct = True
                 break
-    return Grade(correct=correct, response=response, expected=question.answer,
-                 explanation=question.explanation, citation=question.citation)
+    return Grade(
+        correct=correct,
+        response=response,
+        expected=question.answer,
+        explanation=question.explanation,
+        citation=question.citation,
+    )
 
 
-_STOP = frozenset((
-    "about", "after", "also", "and", "any", "are", "because", "been", "before", "being", "between", "both",
-    "but", "can", "could", "does", "each", "for", "from", "has", "have", "into", "its", "may", "more",
-    "most", "must", "not", "only", "other", "over", "same", "should", "such", "than", "that", "their",
-    "them", "then", "there", "these", "they", "this", "those", "through", "under", "until", "upon", "very",
-    "were", "what", "when", "where", "which", "while", "who", "whom", "whose", "will", "with", "within",
-    "would", "your"
-))
+_STOP = frozenset(
+    """
+    about after also and any are because been before being between both but can could does each for from
+    has have into its may more most must not only other over same should such than that their them then
+    there these they this those through under until upon very were what when where which while who whom
+    whose will with within would your
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
 
 
 def _content_words(normalised: str) -> list[str]:
@@ -539,14 +585,20 @@ def check_support(question: Question, section_text: str, min_coverage: float = 0
     for alternative in question.accepted:
         extra = _numbers(alternative) - _numbers(question.answer)
         if extra:
-            return Support(False, f"accepted answer {alternative!r} has numbers the answer lacks: {sorted(extra)}")
+            return Support(
+                False, f"accepted answer {alternative!r} has numbers the answer lacks: {sorted(extra)}"
+            )
     if _contains(text, answer):
         return Support(True, "the section states the answer")
     missing_numbers = sorted(_numbers(question.answer) - _numbers(section_text))
     if missing_numbers:
-        return Support(False, f"the section never states {', '.join(missing_numbers)} (answer {question.answer!r})")
+        return Support(
+            False, f"the section never states {', '.join(missing_numbers)} (answer {question.answer!r})"
+        )
     if not question.evidence:
-        return Support(False, f"the section does not contain the answer {question.answer!r} and no evidence is listed")
+        return Support(
+            False, f"the section does not contain the answer {question.answer!r} and no evidence is listed"
+        )
     absent = [t for t in question.evidence if not _contains(text, normalise(t))]
     if absent:
         return Support(False, f"the section does not contain {absent[0]!r}")
@@ -581,10 +633,14 @@ def check_options(question: Question, section_text: str) -> Support:
     sentences = [normalise(s) for s in _sentences(section_text)]
     prompt = normalise(question.prompt)
     words = {w[:5] for w in _content_words(prompt)} | set(re.findall(r"\d+(?:\.\d+)?", prompt))
-    answer = _anchor([normalise(question.answer), *(normalise(e) for e in question.evidence)], words, sentences)
+    answer = _anchor(
+        [normalise(question.answer), *(normalise(e) for e in question.evidence)], words, sentences
+    )
     for option in question.options:
         if option != question.answer and _anchor([normalise(option)], words, sentences) > answer:
-            return Support(False, f"the section ties option {option!r} to the question more closely than the answer")
+            return Support(
+                False, f"the section ties option {option!r} to the question more closely than the answer"
+            )
     return Support(True, "the answer fits the question best")
 
 
@@ -603,14 +659,19 @@ class ChunkSource(Protocol):
 
 Chunk = tuple[str, str, dict[str, Any]]  # (chunk id, text, metadata) as ChunkStore.iter_chunks yields them
 
-_MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
-          r"Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)")
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+)
 _EDGE_L = r"(?<![\w/.\-*#])"
 _EDGE_R = r"(?![\w/\-#]|\.\d)"
 #: Numbers right after a capitalised word are usually part of a name ("CSF 2.0", "Article 4", "Phase 1").
 _NAMED = re.compile(r"(?:\b[A-Z][\w.]*\.?|\bNo\.)\s*$")
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("date", re.compile(rf"{_EDGE_L}(?:\d{{1,2}}(?:[–-]\d{{1,2}})?\s+)?{_MONTH}\.?\s+(?:19|20)\d{{2}}{_EDGE_R}")),
+    (
+        "date",
+        re.compile(rf"{_EDGE_L}(?:\d{{1,2}}(?:[–-]\d{{1,2}})?\s+)?{_MONTH}\.?\s+(?:19|20)\d{{2}}{_EDGE_R}"),
+    ),
     ("money", re.compile(r"(?:KSh|Sh|US\$|\$|€)\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|billion|bn|m)\b)?")),
     ("percent", re.compile(rf"{_EDGE_L}\d+(?:\.\d+)?%")),
     ("year", re.compile(rf"{_EDGE_L}(?:19|20)\d{{2}}{_EDGE_R}")),
@@ -620,7 +681,16 @@ _ACRONYM = re.compile(r"(?<![\w/.\-])[A-Z][A-Z0-9]{2,6}(?![\w/\-])")
 _PHRASE = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:(?:of|and|for|on|the)\s+)?[A-Z][a-z]+){1,4}\b")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?(?:[A-Z]|[a-z][A-Z]))")
 #: When a sentence offers several blanks: figures and dates first, then glossary terms, acronyms, names.
-_PRIORITY = {"date": 0, "money": 0, "percent": 0, "year": 1, "number": 1, "vocab": 2, "acronym": 3, "phrase": 4}
+_PRIORITY = {
+    "date": 0,
+    "money": 0,
+    "percent": 0,
+    "year": 1,
+    "number": 1,
+    "vocab": 2,
+    "acronym": 3,
+    "phrase": 4,
+}
 
 
 @dataclass(frozen=True)
@@ -641,13 +711,26 @@ def _clean_line(line: str) -> str:
     return " ".join(line.split())
 
 
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+\.)\s+")
+
+
 def _sentences(text: str) -> list[str]:
-    out: list[str] = []
+    """Sentences of Markdown or extracted text: wrapped lines joined, list items and headings kept apart."""
+    blocks: list[str] = []
+    joinable = False
     for raw in text.splitlines():
-        if raw.lstrip().startswith(("#", "|", ">", "```")):
+        stripped = raw.strip()
+        if not stripped or stripped.startswith(("#", "|", ">", "```")):
+            joinable = False
             continue
-        line = _clean_line(raw)
-        out += [s.strip() for s in _SENTENCE_END.split(line) if s.strip()]
+        if joinable and not _LIST_ITEM.match(raw):
+            blocks[-1] += " " + stripped
+        else:
+            blocks.append(stripped)
+        joinable = True
+    out: list[str] = []
+    for block in blocks:
+        out += [s.strip() for s in _SENTENCE_END.split(_clean_line(block)) if s.strip()]
     return out
 
 
@@ -658,8 +741,11 @@ def passage_sentences(text: str) -> list[str]:
 
 def _shape(kind: str, text: str) -> str:
     if kind == "term":
-        return "acronym" if re.fullmatch(r"[A-Z][A-Za-z0-9]*[A-Z0-9]", text) and sum(c.isupper() for c in text) >= 2 \
+        return (
+            "acronym"
+            if re.fullmatch(r"[A-Z][A-Za-z0-9]*[A-Z0-9]", text) and sum(c.isupper() for c in text) >= 2
             else "words"
+        )
     if kind == "date":
         return "range" if re.search(r"\d[–-]\d", text) else ("day" if text[0].isdigit() else "month")
     if kind == "number":
@@ -694,7 +780,11 @@ def _candidates(sentence: str, vocabulary: re.Pattern[str] | None) -> list[_Cand
 
     for kind, pattern in _PATTERNS:
         for m in pattern.finditer(sentence):
-            if kind in {"number", "year"} and _NAMED.search(sentence[:m.start()]) and not _overlaps(m.span(), spans):
+            if (
+                kind in {"number", "year"}
+                and _NAMED.search(sentence[: m.start()])
+                and not _overlaps(m.span(), spans)
+            ):
                 spans.append(m.span())  # part of a name: neither a blank nor a distractor
                 continue
             add(kind, kind, m.start(), m.end())
@@ -722,8 +812,10 @@ def _closeness(answer: _Candidate, other: tuple[str, str]) -> tuple[int, float]:
     text, shape = other
     mismatch = int(shape != answer.shape)
     if answer.kind in {"number", "money", "percent", "year", "date"}:
-        a, b = _value(answer.text[-4:] if answer.kind == "date" else answer.text), \
-            _value(text[-4:] if answer.kind == "date" else text)
+        a, b = (
+            _value(answer.text[-4:] if answer.kind == "date" else answer.text),
+            _value(text[-4:] if answer.kind == "date" else text),
+        )
         if a is not None and b is not None:
             if answer.kind in {"year", "date"}:
                 return mismatch, abs(a - b)
@@ -732,8 +824,9 @@ def _closeness(answer: _Candidate, other: tuple[str, str]) -> tuple[int, float]:
     return mismatch, abs(len(text.split()) - len(answer.text.split()))
 
 
-def _pick_distractors(answer: _Candidate, sentence: str, pool: Sequence[tuple[str, str, str]],
-                      rng: random.Random, n: int) -> list[str]:
+def _pick_distractors(
+    answer: _Candidate, sentence: str, pool: Sequence[tuple[str, str, str]], rng: random.Random, n: int
+) -> list[str]:
     """``n`` values of the same kind from other chunks: not equal to, inside, or around the answer."""
     key, in_sentence = normalise(answer.text), normalise(sentence)
     value = _value(answer.text) if answer.kind in {"number", "money", "percent"} else None
@@ -752,7 +845,9 @@ def _pick_distractors(answer: _Candidate, sentence: str, pool: Sequence[tuple[st
     if len(options) < n:
         return []
     options.sort(key=lambda o: _closeness(answer, o))
-    return [_match_case(answer.text, text) for text in rng.sample([t for t, _ in options[: max(3 * n, 6)]], n)]
+    return [
+        _match_case(answer.text, text) for text in rng.sample([t for t, _ in options[: max(3 * n, 6)]], n)
+    ]
 
 
 def _match_case(answer: str, option: str) -> str:
@@ -772,8 +867,14 @@ def _chunks_of(store: ChunkSource, doc_id: str | None) -> list[Chunk]:
     return [c for c in store.iter_chunks() if c[2].get("doc_id") == doc_id]
 
 
-def generate_cloze(store: ChunkSource, doc_id: str | None = None, n: int = 5, seed: int | str = 0,
-                   vocabulary: Sequence[str] = (), pool_limit: int = 3000) -> list[Question]:
+def generate_cloze(
+    store: ChunkSource,
+    doc_id: str | None = None,
+    n: int = 5,
+    seed: int | str = 0,
+    vocabulary: Sequence[str] = (),
+    pool_limit: int = 3000,
+) -> list[Question]:
     """Fill-in-the-blank questions from one ingested document's chunks (or from the whole index).
 
     Each question blanks a key term, number or date in one sentence of a real passage and cites that
@@ -790,16 +891,25 @@ def generate_cloze(store: ChunkSource, doc_id: str | None = None, n: int = 5, se
     return cloze_from_chunks(chunks, n=n, seed=seed, vocabulary=vocabulary, pool=pool)
 
 
-def cloze_from_chunks(chunks: Sequence[Chunk], n: int = 5, seed: int | str = 0, vocabulary: Sequence[str] = (),
-                      pool: Sequence[Chunk] = ()) -> list[Question]:
+def cloze_from_chunks(
+    chunks: Sequence[Chunk],
+    n: int = 5,
+    seed: int | str = 0,
+    vocabulary: Sequence[str] = (),
+    pool: Sequence[Chunk] = (),
+) -> list[Question]:
     """The pure core of :func:`generate_cloze`: ``chunks`` to ask about, ``pool`` for distractors."""
     vocab = _vocabulary_pattern(vocabulary)
     chunks = sorted({c[0]: c for c in chunks}.values(), key=lambda c: c[0])
     own_docs = {str(c[2].get("doc_id", "")) for c in chunks}
-    everything = sorted({c[0]: c for c in [*chunks, *pool]}.values(),
-                        key=lambda c: (str(c[2].get("doc_id", "")) not in own_docs, c[0]))
-    found = {cid: [(c.kind, c.text, c.shape) for s in passage_sentences(text) for c in _candidates(s, vocab)]
-             for cid, text, _ in everything}
+    everything = sorted(
+        {c[0]: c for c in [*chunks, *pool]}.values(),
+        key=lambda c: (str(c[2].get("doc_id", "")) not in own_docs, c[0]),
+    )
+    found = {
+        cid: [(c.kind, c.text, c.shape) for s in passage_sentences(text) for c in _candidates(s, vocab)]
+        for cid, text, _ in everything
+    }
 
     rng = random.Random(f"cloze:{seed}")
     order = list(chunks)
@@ -824,8 +934,15 @@ def cloze_from_chunks(chunks: Sequence[Chunk], n: int = 5, seed: int | str = 0, 
     return questions
 
 
-def _cloze_for(sentence: str, chunk_id: str, meta: dict[str, Any], vocab: re.Pattern[str] | None,
-               pool: Sequence[tuple[str, str, str]], used_answers: set[str], rng: random.Random) -> Question | None:
+def _cloze_for(
+    sentence: str,
+    chunk_id: str,
+    meta: dict[str, Any],
+    vocab: re.Pattern[str] | None,
+    pool: Sequence[tuple[str, str, str]],
+    used_answers: set[str],
+    rng: random.Random,
+) -> Question | None:
     candidates = _candidates(sentence, vocab)
     rng.shuffle(candidates)
     candidates.sort(key=lambda c: c.rank)
@@ -840,11 +957,22 @@ def _cloze_for(sentence: str, chunk_id: str, meta: dict[str, Any], vocab: re.Pat
         rng.shuffle(options)
         digest = hashlib.sha1(f"{chunk_id}|{sentence}|{cand.text}".encode()).hexdigest()[:12]
         page = meta.get("page")
-        citation = Citation(doc_id=str(meta.get("doc_id") or chunk_id.split(":")[0]),
-                            section=str(meta.get("section") or ""),
-                            page=int(page) if isinstance(page, (int, float)) and page else None,
-                            chunk_id=chunk_id, title=str(meta.get("title") or ""))
-        return Question(id=f"cloze-{digest}", type="mcq", origin="cloze", kind=cand.kind, options=tuple(options),
-                        prompt=f"Fill in the blank: {sentence[:cand.start]}{BLANK}{sentence[cand.end:]}",
-                        answer=cand.text, explanation=f'The passage reads: "{sentence}"', citation=citation)
+        citation = Citation(
+            doc_id=str(meta.get("doc_id") or chunk_id.split(":")[0]),
+            section=str(meta.get("section") or ""),
+            page=int(page) if isinstance(page, (int, float)) and page else None,
+            chunk_id=chunk_id,
+            title=str(meta.get("title") or ""),
+        )
+        return Question(
+            id=f"cloze-{digest}",
+            type="mcq",
+            origin="cloze",
+            kind=cand.kind,
+            options=tuple(options),
+            prompt=f"Fill in the blank: {sentence[: cand.start]}{BLANK}{sentence[cand.end :]}",
+            answer=cand.text,
+            explanation=f'The passage reads: "{sentence}"',
+            citation=citation,
+        )
     return None

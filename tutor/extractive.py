@@ -8,6 +8,7 @@ chosen ones are put back in reading order: passage by passage, in the order the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,18 +26,41 @@ class Candidate:
     position: int
     text: str
     score: float = 0.0
+    advice: bool = False
 
 
 @dataclass
 class ExtractiveConfig:
-    max_sentences: int = 4
-    max_words: int = 130
+    max_sentences: int = 5
+    max_words: int = 150
     min_words: int = 5
     semantic_weight: float = 0.6
     lexical_weight: float = 0.4
+    passage_weight: float = 0.4  # bonus for sentences of higher-ranked passages: 1, 1/2, 1/3...
+    advice_penalty: float = 0.0  # "Why it matters for your work" advice, unless the question asks why
     relative_floor: float = 0.7  # keep sentences scoring at least this share of the best one
-    duplicate_similarity: float = 0.88
+    duplicate_similarity: float = 0.85
     passages_used: int = 5
+    max_per_passage: int = 9
+    novelty_weight: float = 0.2
+    #: Only passages nearly as close to the question as the best one are quoted: a tangential
+    #: passage contributes tangential sentences.
+    passage_floor: float = 0.85
+
+
+#: Signposting that only makes sense inside the note ("The sections below explain...").
+_SIGNPOST = re.compile(r"\b(sections? (below|above)|following sections|this note|the note below|see below|"
+                       r"companion note|described (below|above))\b", re.I)
+_SPECIFIC = re.compile(r"\b\d[\d,.]*\b|\b[A-Z]{2,}\b")
+
+
+def _specificity(sentence: str) -> float:
+    """Numbers, dates, acronyms and enumerations are what officials come for: a small bonus for each."""
+    return min(0.1, 0.025 * len(_SPECIFIC.findall(sentence)) + 0.01 * sentence.count(","))
+
+
+def _is_advice(passage: Passage) -> bool:
+    return "why it matters" in str(passage.metadata.get("section", "")).lower()
 
 
 def _term_overlap(question_terms: set[str], sentence: str) -> float:
@@ -54,14 +78,55 @@ class ExtractiveAnswerer:
         self.embeddings = embeddings
         self.config = config or ExtractiveConfig()
 
+    def _greedy(self, scored: list[tuple[float, Candidate]], vec_of: dict[int, np.ndarray],
+                question_terms: set[str]) -> list[Candidate]:
+        """Pick sentences one at a time: relevance plus a reward for facts the answer does not state yet.
+
+        The novelty reward (new content terms, numbers, names) is what pulls in the sentence that lists
+        the five principles after the one that merely introduces them.
+        """
+        cfg = self.config
+        pool = sorted(scored, key=lambda item: (-item[0], item[1].passage_index, item[1].position))
+        terms_of = {id(c): set(content_terms(c.text)) - question_terms for _, c in pool}
+        covered: set[str] = set()
+        chosen: list[Candidate] = []
+        vectors: list[np.ndarray] = []
+        words = 0
+        first = None
+        while pool and len(chosen) < cfg.max_sentences:
+            def gain(item: tuple[float, Candidate]) -> float:
+                fresh = len(terms_of[id(item[1])] - covered)
+                return item[0] + cfg.novelty_weight * min(1.0, fresh / 8)
+
+            index = max(range(len(pool)), key=lambda i: gain(pool[i]))
+            value = gain(pool[index])
+            score, cand = pool.pop(index)
+            first = value if first is None else first
+            if value < first * cfg.relative_floor:
+                break
+            vec = vec_of[id(cand)]
+            length = len(cand.text.split())
+            if (any(float(vec @ other) >= cfg.duplicate_similarity for other in vectors)
+                    or sum(1 for c in chosen if c.passage_index == cand.passage_index) >= cfg.max_per_passage
+                    or (chosen and words + length > cfg.max_words)):
+                continue
+            chosen.append(Candidate(cand.passage_index, cand.position, cand.text, score, cand.advice))
+            vectors.append(vec)
+            covered |= terms_of[id(cand)]
+            words += length
+        return chosen
+
     def candidates(self, passages: Sequence[Passage]) -> list[Candidate]:
         cfg = self.config
         out = []
+        best = max((p.dense for p in passages[: cfg.passages_used]), default=0.0)
         for index, passage in enumerate(passages[: cfg.passages_used]):
+            if passage.dense < best * cfg.passage_floor:
+                continue
             for position, sentence in enumerate(split_sentences(passage.text)):
                 if (len(sentence.split()) >= cfg.min_words and not sentence.rstrip().endswith(":")
-                        and not looks_like_instruction(sentence)):
-                    out.append(Candidate(index, position, sentence))
+                        and not looks_like_instruction(sentence) and not _SIGNPOST.search(sentence)):
+                    out.append(Candidate(index, position, sentence, advice=_is_advice(passage)))
         return out
 
     def select(self, question: str, passages: Sequence[Passage], focus: str | None = None) -> list[Candidate]:
@@ -79,29 +144,18 @@ class ExtractiveAnswerer:
         s_vecs = matrix[len(queries):]
         semantic = (s_vecs @ matrix[: len(queries)].T).mean(axis=1)
         term_sets = [set(content_terms(q)) for q in queries]
+        asks_why = bool(re.search(r"\b(why|matter|matters|implications?|should i|should we|what can i do)\b",
+                                  " ".join(queries), re.I))
         scored = []
         for cand, sem in zip(cands, semantic.tolist()):
-            rank_bonus = 0.02 * (cfg.passages_used - cand.passage_index)
+            rank_bonus = cfg.passage_weight / (1 + cand.passage_index)
             overlap = sum(_term_overlap(terms, cand.text) for terms in term_sets) / len(term_sets)
-            score = cfg.semantic_weight * sem + cfg.lexical_weight * overlap + rank_bonus
+            score = cfg.semantic_weight * sem + cfg.lexical_weight * overlap + rank_bonus + _specificity(cand.text)
+            if cand.advice and not asks_why:
+                score -= cfg.advice_penalty
             scored.append((score, cand))
-        scored.sort(key=lambda item: (-item[0], item[1].passage_index, item[1].position))
-        best = scored[0][0]
-        chosen: list[tuple[Candidate, np.ndarray]] = []
-        words = 0
-        vec_of = {id(c): v for c, v in zip(cands, s_vecs)}
-        for score, cand in scored:
-            if len(chosen) >= cfg.max_sentences or score < best * cfg.relative_floor:
-                break
-            vec = vec_of[id(cand)]
-            if any(float(vec @ other) >= cfg.duplicate_similarity for _, other in chosen):
-                continue
-            length = len(cand.text.split())
-            if chosen and words + length > cfg.max_words:
-                continue
-            chosen.append((Candidate(cand.passage_index, cand.position, cand.text, score), vec))
-            words += length
-        picked = [c for c, _ in chosen]
+        chosen = self._greedy(scored, {id(c): v for c, v in zip(cands, s_vecs)}, set().union(*term_sets))
+        picked = chosen
         # Reading order: the passage holding the best sentence first, each passage's sentences in its own order.
         lead = {}
         for cand in picked:

@@ -14,7 +14,9 @@ import json
 import logging
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,9 +38,12 @@ from tutor.store import ChunkStore, DocumentRecord
 log = logging.getLogger(__name__)
 
 #: Bump when loaders or chunking change in a way that should re-embed unchanged files.
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 #: Chunks gathered from several documents before one ``encode`` call: big batches keep the model busy.
 EMBED_POOL = 256
+#: Files checked, parsed and chunked ahead of the pool being embedded. Parsing runs in child processes and
+#: storing in a writer thread, so both overlap with ``encode`` instead of leaving the model idle.
+PREPARE_AHEAD = 64
 CORPUS_ROOT = "@corpus"
 
 Progress = Callable[[int, int, str], None]
@@ -260,17 +265,24 @@ class Ingestor:
         candidates, missing = self.discover(paths)
         summary.files.extend(missing)
         pending: list[_Prepared] = []
+        writing: Future[list[FileResult]] | None = None
         bar = tqdm(total=len(candidates), desc="ingest", unit="file", disable=None)
-        for number, candidate in enumerate(candidates, start=1):
-            bar.update(1)
-            if self.progress:
-                self.progress(number, len(candidates), candidate.source)
-            result = self._plan_one(candidate, records, dry_run, pending, summary)
-            if result:
-                summary.files.append(result)
-            if sum(len(p.chunks) for p in pending) >= EMBED_POOL:
-                self._flush(pending, summary)
-        self._flush(pending, summary)
+        with ThreadPoolExecutor(1, thread_name_prefix="ingest-prepare") as preparer, \
+                ThreadPoolExecutor(1, thread_name_prefix="ingest-store") as writer:
+            planned = _ahead(preparer, lambda c: self._plan_one(c, records, dry_run), candidates, PREPARE_AHEAD)
+            for number, (candidate, outcome) in enumerate(planned, start=1):
+                bar.update(1)
+                if self.progress:
+                    self.progress(number, len(candidates), candidate.source)
+                if isinstance(outcome, _Prepared):
+                    pending.append(outcome)
+                else:
+                    summary.files.append(outcome)
+                if sum(len(p.chunks) for p in pending) >= EMBED_POOL:
+                    writing = self._flush(pending, summary, writer, writing)
+            writing = self._flush(pending, summary, writer, writing)
+            if writing is not None:
+                summary.files.extend(writing.result())
         bar.close()
         if prune:
             summary.files.extend(self._prune(paths, records, dry_run))
@@ -281,8 +293,9 @@ class Ingestor:
         log.info(summary.text().splitlines()[0])
         return summary
 
-    def _plan_one(self, candidate: _Candidate, records: dict[str, DocumentRecord], dry_run: bool,
-                  pending: list[_Prepared], summary: IngestSummary) -> FileResult | None:
+    def _plan_one(self, candidate: _Candidate, records: dict[str, DocumentRecord],
+                  dry_run: bool) -> FileResult | _Prepared:
+        """Check, and when new or changed parse and chunk, one file (no writes; runs ahead in a thread)."""
         try:
             content_sha = self._check_file(candidate)
         except DocumentError as exc:
@@ -295,31 +308,40 @@ class Ingestor:
         if dry_run:
             return FileResult(candidate.source, candidate.doc_id, action)
         try:
-            pending.append(self._prepare(candidate, content_sha, fingerprint, action))
+            return self._prepare(candidate, content_sha, fingerprint, action)
         except DocumentError as exc:
             return FileResult(candidate.source, candidate.doc_id, "failed", reason=str(exc))
-        return None
 
-    def _flush(self, pending: list[_Prepared], summary: IngestSummary) -> None:
-        """Embed the pooled chunks in one call, then store each document atomically."""
+    def _flush(self, pending: list[_Prepared], summary: IngestSummary, writer: ThreadPoolExecutor,
+               writing: Future[list[FileResult]] | None) -> Future[list[FileResult]] | None:
+        """Embed the pooled chunks in one call, then hand them to the writer (one pool written at a time).
+
+        The previous pool's writes overlap with this pool's encoding; each document is still stored
+        atomically by :meth:`ChunkStore.replace_document`, and results keep their order.
+        """
         if not pending:
-            return
-        texts = [c.embed_text for p in pending for c in p.chunks]
+            return writing
+        batch = list(pending)
+        pending.clear()
+        texts = [c.embed_text for p in batch for c in p.chunks]
         try:
             vectors = embed_matrix(self.embeddings, texts)
         except Exception as exc:  # noqa: BLE001 - the model failing must not lose the run's other work
             log.exception("embedding failed")
-            for p in pending:
+            for p in batch:
                 summary.files.append(FileResult(p.candidate.source, p.record.doc_id, "failed",
                                                 reason=f"embedding failed: {exc}"))
-            pending.clear()
-            return
-        offset = 0
-        for p in pending:
-            block = vectors[offset: offset + len(p.chunks)]
+            return writing
+        if writing is not None:
+            summary.files.extend(writing.result())
+        return writer.submit(self._store_all, batch, vectors)
+
+    def _store_all(self, batch: list[_Prepared], vectors: np.ndarray) -> list[FileResult]:
+        results, offset = [], 0
+        for p in batch:
+            results.append(self._store_one(p, vectors[offset: offset + len(p.chunks)]))
             offset += len(p.chunks)
-            summary.files.append(self._store_one(p, block))
-        pending.clear()
+        return results
 
     def _store_one(self, prepared: _Prepared, vectors: np.ndarray) -> FileResult:
         source, doc_id = prepared.candidate.source, prepared.record.doc_id
@@ -345,6 +367,23 @@ class Ingestor:
                 removed = 0 if dry_run else self.store.remove_document(record.doc_id)
                 results.append(FileResult(record.source, record.doc_id, "removed", chunks=removed))
         return results
+
+
+def _ahead(executor: ThreadPoolExecutor, work: Callable[[_Candidate], FileResult | _Prepared],
+           items: Iterable[_Candidate], depth: int) -> Iterator[tuple[_Candidate, FileResult | _Prepared]]:
+    """``(item, work(item))`` in order, with up to ``depth`` items being worked on ahead of the consumer."""
+    queue: deque[tuple[_Candidate, Future[FileResult | _Prepared]]] = deque()
+    source = iter(items)
+    for item in source:
+        queue.append((item, executor.submit(work, item)))
+        if len(queue) >= depth:
+            break
+    while queue:
+        item, future = queue.popleft()
+        following = next(source, None)
+        if following is not None:
+            queue.append((following, executor.submit(work, following)))
+        yield item, future.result()
 
 
 def record_root(record: DocumentRecord) -> str:

@@ -60,7 +60,8 @@ MAX_NAME_LENGTH = 64
 metadata = MetaData()
 
 learners = Table(
-    "progress_learners", metadata,
+    "progress_learners",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("learner_key", String(MAX_NAME_LENGTH), nullable=False, unique=True),
     Column("display_name", String(MAX_NAME_LENGTH), nullable=False),
@@ -69,7 +70,8 @@ learners = Table(
 )
 
 answers = Table(
-    "progress_answers", metadata,
+    "progress_answers",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("learner_id", Integer, ForeignKey("progress_learners.id", ondelete="CASCADE"), nullable=False),
     Column("module_id", String(80), nullable=False),
@@ -80,7 +82,8 @@ answers = Table(
 )
 
 visits = Table(
-    "progress_visits", metadata,
+    "progress_visits",
+    metadata,
     Column("learner_id", Integer, ForeignKey("progress_learners.id", ondelete="CASCADE"), primary_key=True),
     Column("module_id", String(80), primary_key=True),
     Column("last_visit", DateTime(timezone=True), nullable=False),
@@ -107,10 +110,14 @@ def learner_key(name: str) -> str:
     if not cleaned:
         raise LearnerNameError("Type your name or staff number to keep your progress.")
     if len(cleaned) > MAX_NAME_LENGTH:
-        raise LearnerNameError(f"Use at most {MAX_NAME_LENGTH} characters: a name or a staff number is enough.")
+        raise LearnerNameError(
+            f"Use at most {MAX_NAME_LENGTH} characters: your name or staff number is enough."
+        )
     if not _ALLOWED.fullmatch(cleaned) or not any(ch.isalnum() for ch in cleaned):
-        raise LearnerNameError("Use only letters, digits, spaces and . ' / - : a name or a staff number, "
-                               "nothing else (no e-mail addresses or phone numbers).")
+        raise LearnerNameError(
+            "Use only letters, digits, spaces and . ' / - : your name or staff number, "
+            "nothing else (no e-mail addresses or phone numbers)."
+        )
     return cleaned.casefold()
 
 
@@ -175,9 +182,14 @@ class StudyNext:
 class ProgressStore:
     """Reads and writes progress through one engine; holds no per-learner state, so it is safe to share."""
 
-    def __init__(self, engine: Engine, curriculum: Curriculum | None = None,
-                 module_ids: Sequence[str] | None = None, window: int = MASTERY_WINDOW,
-                 clock: Callable[[], datetime] = _now) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        curriculum: Curriculum | None = None,
+        module_ids: Sequence[str] | None = None,
+        window: int = MASTERY_WINDOW,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
         self.engine = engine
         if module_ids is None:
             module_ids = curriculum.module_ids if curriculum else ()
@@ -216,8 +228,11 @@ class ProgressStore:
                 return Learner(learner.id, learner.key, learner.display_name, learner.created_at, now)
         try:
             with self.engine.begin() as conn:
-                conn.execute(insert(learners).values(learner_key=key, display_name=_clean(name),
-                                                     created_at=now, last_seen=now))
+                conn.execute(
+                    insert(learners).values(
+                        learner_key=key, display_name=_clean(name), created_at=now, last_seen=now
+                    )
+                )
         except IntegrityError:  # another replica or tab created it a moment ago
             log.debug("learner %r created concurrently", key)
         with self.engine.begin() as conn:
@@ -233,8 +248,9 @@ class ProgressStore:
 
     @staticmethod
     def _learner(row: Any) -> Learner:
-        return Learner(id=row.id, key=row.learner_key, display_name=row.display_name,
-                       created_at=_utc(row.created_at), last_seen=_utc(row.last_seen))  # type: ignore[arg-type]
+        created, seen = _utc(row.created_at), _utc(row.last_seen)
+        assert created is not None and seen is not None  # NOT NULL columns
+        return Learner(row.id, row.learner_key, row.display_name, created, seen)
 
     # --- writing ------------------------------------------------------------------------------
     def record_visit(self, name: str, module_id: str) -> None:
@@ -249,7 +265,9 @@ class ProgressStore:
                 return
         try:
             with self.engine.begin() as conn:
-                conn.execute(insert(visits).values(learner_id=learner_id, module_id=module_id, last_visit=when))
+                conn.execute(
+                    insert(visits).values(learner_id=learner_id, module_id=module_id, last_visit=when)
+                )
         except IntegrityError:
             with self.engine.begin() as conn:
                 conn.execute(update(visits).where(*where).values(last_visit=when))
@@ -261,8 +279,15 @@ class ProgressStore:
         learner = self.learner(name)
         now = self.clock()
         with self.engine.begin() as conn:
-            conn.execute(insert(answers).values(learner_id=learner.id, module_id=module_id, question_id=question_id,
-                                                correct=bool(correct), answered_at=now))
+            conn.execute(
+                insert(answers).values(
+                    learner_id=learner.id,
+                    module_id=module_id,
+                    question_id=question_id,
+                    correct=bool(correct),
+                    answered_at=now,
+                )
+            )
         self._visit(learner.id, module_id, now)
 
     # --- reading ------------------------------------------------------------------------------
@@ -273,39 +298,68 @@ class ProgressStore:
         last: dict[str, datetime | None] = {}
         if learner is not None:
             with self.engine.connect() as conn:
-                for row in conn.execute(select(answers.c.module_id, answers.c.correct)
-                                        .where(answers.c.learner_id == learner.id).order_by(answers.c.id)):
+                for row in conn.execute(
+                    select(answers.c.module_id, answers.c.correct)
+                    .where(answers.c.learner_id == learner.id)
+                    .order_by(answers.c.id)
+                ):
                     history.setdefault(row.module_id, []).append(bool(row.correct))
-                for row in conn.execute(select(visits.c.module_id, visits.c.last_visit)
-                                        .where(visits.c.learner_id == learner.id)):
+                for row in conn.execute(
+                    select(visits.c.module_id, visits.c.last_visit).where(visits.c.learner_id == learner.id)
+                ):
                     last[row.module_id] = _utc(row.last_visit)
         extra = sorted((set(history) | set(last)) - set(self.module_ids))
         out = []
         for module_id in [*self.module_ids, *extra]:
             given = history.get(module_id, [])
-            recent = given[-self.window:]
-            out.append(ModuleProgress(module_id=module_id, title=self.titles.get(module_id, module_id),
-                                      attempts=len(given), correct=sum(given), recent=len(recent),
-                                      recent_correct=sum(recent), last_visit=last.get(module_id)))
+            recent = given[-self.window :]
+            out.append(
+                ModuleProgress(
+                    module_id=module_id,
+                    title=self.titles.get(module_id, module_id),
+                    attempts=len(given),
+                    correct=sum(given),
+                    recent=len(recent),
+                    recent_correct=sum(recent),
+                    last_visit=last.get(module_id),
+                )
+            )
         return out
 
     def study_next(self, name: str) -> StudyNext | None:
-        """The weakest curriculum module: unseen modules first, then lowest mastery; ties in curriculum order."""
+        """The weakest curriculum module: unseen first, then lowest mastery; ties in curriculum order."""
         rows = [p for p in self.module_progress(name) if p.module_id in self.module_ids]
         if not rows:
             return None
         order = {m: i for i, m in enumerate(self.module_ids)}
-        weakest = min(rows, key=lambda p: (p.seen, p.mastery if p.mastery is not None else -1.0, order[p.module_id]))
+        weakest = min(
+            rows, key=lambda p: (p.seen, p.mastery if p.mastery is not None else -1.0, order[p.module_id])
+        )
         if not weakest.seen:
             reason = "You have not answered any questions in this module yet."
         else:
-            reason = (f"Your weakest module: {weakest.recent_correct} of your last {weakest.recent} answers "
-                      f"were right ({weakest.mastery:.0%}).")
+            reason = (
+                f"Your weakest module: {weakest.recent_correct} of your last {weakest.recent} answers "
+                f"were right ({weakest.mastery:.0%})."
+            )
         return StudyNext(weakest.module_id, weakest.title, reason)
 
     #: Columns of :meth:`export_csv`; a row fills the ones that apply to its ``record`` kind.
-    CSV_COLUMNS = ("record", "learner", "first_seen", "last_seen", "module_id", "module_title", "attempts",
-                   "correct", "mastery", "last_visit", "question_id", "answer_correct", "answered_at")
+    CSV_COLUMNS = (
+        "record",
+        "learner",
+        "first_seen",
+        "last_seen",
+        "module_id",
+        "module_title",
+        "attempts",
+        "correct",
+        "mastery",
+        "last_visit",
+        "question_id",
+        "answer_correct",
+        "answered_at",
+    )
 
     def export_csv(self, name: str) -> str:
         """Everything stored about a learner as CSV text: a ``learner`` row, ``module`` rows, ``answer`` rows.
@@ -319,21 +373,44 @@ class ProgressStore:
         if learner is None:
             return buffer.getvalue()
         who = learner.display_name
-        writer.writerow({"record": "learner", "learner": who, "first_seen": learner.created_at.isoformat(),
-                         "last_seen": learner.last_seen.isoformat()})
+        writer.writerow(
+            {
+                "record": "learner",
+                "learner": who,
+                "first_seen": learner.created_at.isoformat(),
+                "last_seen": learner.last_seen.isoformat(),
+            }
+        )
         for p in self.module_progress(name):
-            writer.writerow({"record": "module", "learner": who, "module_id": p.module_id, "module_title": p.title,
-                             "attempts": p.attempts, "correct": p.correct,
-                             "mastery": "" if p.mastery is None else f"{p.mastery:.2f}",
-                             "last_visit": p.last_visit.isoformat() if p.last_visit else ""})
+            writer.writerow(
+                {
+                    "record": "module",
+                    "learner": who,
+                    "module_id": p.module_id,
+                    "module_title": p.title,
+                    "attempts": p.attempts,
+                    "correct": p.correct,
+                    "mastery": "" if p.mastery is None else f"{p.mastery:.2f}",
+                    "last_visit": p.last_visit.isoformat() if p.last_visit else "",
+                }
+            )
         with self.engine.connect() as conn:
-            rows = conn.execute(select(answers).where(answers.c.learner_id == learner.id).order_by(answers.c.id))
+            rows = conn.execute(
+                select(answers).where(answers.c.learner_id == learner.id).order_by(answers.c.id)
+            )
             for row in rows:
                 answered = _utc(row.answered_at)
-                writer.writerow({"record": "answer", "learner": who, "module_id": row.module_id,
-                                 "module_title": self.titles.get(row.module_id, ""), "question_id": row.question_id,
-                                 "answer_correct": "yes" if row.correct else "no",
-                                 "answered_at": answered.isoformat() if answered else ""})
+                writer.writerow(
+                    {
+                        "record": "answer",
+                        "learner": who,
+                        "module_id": row.module_id,
+                        "module_title": self.titles.get(row.module_id, ""),
+                        "question_id": row.question_id,
+                        "answer_correct": "yes" if row.correct else "no",
+                        "answered_at": answered.isoformat() if answered else "",
+                    }
+                )
         return buffer.getvalue()
 
     def delete_learner(self, name: str) -> bool:

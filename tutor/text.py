@@ -25,9 +25,48 @@ tell explain describe mean means meant say says said give list know exactly plea
 PRONOUNS = frozenset("it its it's they them their theirs this that these those he she him her his there such".split())
 
 
+_BLOCK_BREAK = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+
+
 def split_sentences(text: str) -> list[str]:
-    """Split prose into sentences without breaking at "e.g.", "No. 24", "p. 3" or decimals like 0.61."""
-    text = re.sub(r"\s+", " ", text.replace("\n", " ")).strip()
+    """Split prose into sentences without breaking at "e.g.", "No. 24", "p. 3" or decimals like 0.61.
+
+    Paragraphs and list items are separate sentences (bullet markers dropped), except that a lead-in
+    ending with ":" and the short list items after it become one sentence ("Six functions: Govern;
+    Identify; ..."), so that a list is quoted whole rather than as fragments.
+    """
+    out: list[str] = []
+    lead: str | None = None
+    items: list[str] = []
+
+    def close_list() -> None:
+        nonlocal lead
+        if lead is not None:
+            out.append(f"{lead} {'; '.join(i.rstrip('.;') for i in items)}." if items else lead)
+        lead = None
+        items.clear()
+
+    for block in _BLOCK_BREAK.split(text):
+        is_item = bool(_BULLET.match(block))
+        block = re.sub(r"\s+", " ", _BULLET.sub("", block)).strip()
+        if not block:
+            continue
+        if lead is not None and is_item and len(block.split()) <= 25 and len(items) < 12:
+            items.append(block)
+            continue
+        close_list()
+        sentences = _split_block(block)
+        if sentences and sentences[-1].endswith(":"):
+            out += sentences[:-1]
+            lead = sentences[-1]
+        else:
+            out += sentences
+    close_list()
+    return out
+
+
+def _split_block(text: str) -> list[str]:
     if not text:
         return []
     pieces = _SENTENCE_END.split(text)

@@ -86,6 +86,6 @@ def compare(current: Mapping[str, Any], baseline: Mapping[str, Any]) -> dict[str
         if changes or newly_failed:
             worse.append({"id": q["id"], "question": q.get("question", ""), "changes": changes,
                           "newly_failed": bool(newly_failed)})
-    added = sorted(set(q["id"] for q in current.get("questions", [])) - set(old))
-    removed = sorted(set(old) - set(q["id"] for q in current.get("questions", [])))
+    now_ids = {q["id"] for q in current.get("questions", [])}
+    added, removed = sorted(now_ids - set(old)), sorted(set(old) - now_ids)
     return {"summary": then, "deltas": deltas, "worse": worse, "added": added, "removed": removed}

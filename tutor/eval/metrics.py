@@ -28,6 +28,7 @@ _THOUSANDS = re.compile(r"(?<=\d)[,\u00a0\u202f\u2009'](?=\d{3}\b)")
 _PUNCT = re.compile(r"[^\w\s]|_")
 _SPACES = re.compile(r"\s+")
 _MARKER = re.compile(r"\s*\[(\d+)\]")
+_MARKER_GROUP = re.compile(r"(?:\s*\[\d+\])+")
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _ALNUM = re.compile(r"[a-z0-9]+")
 _SLUG = re.compile(r"[^a-z0-9._-]+")
@@ -38,6 +39,7 @@ GROUNDING_THRESHOLD = 0.6
 
 # --- key facts --------------------------------------------------------------------------------
 def _fold(text: str) -> str:
+    text = _THOUSANDS.sub("", text)  # before NFKC, which turns a narrow no-break space into a plain space
     text = unicodedata.normalize("NFKC", text).lower()
     text = text.replace("\u2019", "'").replace("\u2018", "'")
     return _THOUSANDS.sub("", text)
@@ -177,19 +179,35 @@ def check_citations(body: str, cited: Mapping[int, tuple[str, str]], sources: Se
 
     checks: list[CitationCheck] = []
     for sentence in split_sentences(body):
-        numbers = [int(n) for n in _MARKER.findall(sentence)]
-        if not numbers:
-            continue
-        plain = strip_markers(sentence)
-        for n in numbers:
-            if n not in cited:
-                checks.append(CitationCheck(n, plain, "", False, False, False))
-                continue
-            doc_id, text = cited[n]
-            supported = from_gold_source(doc_id, sources) or contains_key_fact(text, facts)
-            checks.append(CitationCheck(n, plain, doc_id, True, supported,
-                                        grounding(plain, text) >= GROUNDING_THRESHOLD))
+        for claim, numbers in _claims(sentence):
+            for n in numbers:
+                if n not in cited:
+                    checks.append(CitationCheck(n, claim, "", False, False, False))
+                    continue
+                doc_id, text = cited[n]
+                supported = from_gold_source(doc_id, sources) or contains_key_fact(text, facts)
+                checks.append(CitationCheck(n, claim, doc_id, True, supported,
+                                            grounding(claim, text) >= GROUNDING_THRESHOLD))
     return checks
+
+
+def _claims(sentence: str) -> list[tuple[str, list[int]]]:
+    """The text each group of markers ends: from the previous group (or the sentence start) to this one.
+
+    Usually one group closes the sentence; a sentence that carries markers mid-way ("A [1], and B [2].")
+    gives each group only its own part, so a passage is not blamed for the words another one supports.
+    """
+    out: list[tuple[str, list[int]]] = []
+    start = 0
+    for group in _MARKER_GROUP.finditer(sentence):
+        claim = sentence[start: group.start()].lstrip("?!.;:,* ").rstrip(" ,;:")
+        numbers = [int(n) for n in re.findall(r"\d+", group.group())]
+        if claim.strip(" .!?*") or not out:
+            out.append((strip_markers(claim) or strip_markers(sentence), numbers))
+        else:  # markers right after the previous group's punctuation: they share its claim
+            out[-1][1].extend(numbers)
+        start = group.end()
+    return out
 
 
 def citation_precision(checks: Sequence[CitationCheck]) -> float | None:

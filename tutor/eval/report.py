@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ def report_dict(run: Any, gates: Sequence[Gate] = (), comparison: Mapping[str, A
     return data
 
 
-def _cell(values: Sequence[Any]) -> str:
+def _cell(values: Iterable[Any]) -> str:
     return " ; ".join(str(v) for v in values if str(v))
 
 
@@ -75,9 +75,9 @@ def summary_text(data: Mapping[str, Any]) -> str:
     from tutor.eval.runner import SUMMARY_METRICS
 
     meta = data.get("meta", {})
-    lines = [f"{meta.get('questions', len(data['questions']))} questions "
-             f"({meta.get('answerable', '?')} answerable, {meta.get('unanswerable', '?')} unanswerable), "
-             f"k={meta.get('k')}, backend: {meta.get('backend')}, {meta.get('duration_s')} s"]
+    lines = [(f"{meta.get('questions', len(data['questions']))} questions "
+              f"({meta.get('answerable', '?')} answerable, {meta.get('unanswerable', '?')} unanswerable), "
+              f"k={meta.get('k')}, backend: {meta.get('backend')}, {meta.get('duration_s')} s")]
     deltas = (data.get("baseline") or {}).get("deltas", {})
     for name, value in data["summary"].items():
         info = SUMMARY_METRICS.get(name)
@@ -98,4 +98,4 @@ def summary_text(data: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["report_dict", "write_csv", "write_reports", "summary_text"]
+__all__ = ["report_dict", "summary_text", "write_csv", "write_reports"]

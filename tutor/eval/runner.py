@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from tqdm import tqdm
@@ -177,9 +177,9 @@ def score_answer(result: QuestionResult, k: int) -> None:
         for fact, found in zip(facts, result.facts_found):
             if found:
                 continue
-            rank = next((r for r, (_, text) in enumerate(passages, start=1) if m.fact_stated(fact, text)), None)
-            if rank:
-                diagnosis.append(f"key fact {fact!r} is in retrieved passage {rank} but not in the answer's sentences")
+            holder = next((r for r, (_, text) in enumerate(passages, start=1) if m.fact_stated(fact, text)), None)
+            if holder:
+                diagnosis.append(f"key fact {fact!r} is in retrieved passage {holder} but not in the answer's sentences")
             else:
                 diagnosis.append(f"key fact {fact!r} is in none of the top {k} passages")
     for check in citation_checks:
@@ -187,7 +187,7 @@ def score_answer(result: QuestionResult, k: int) -> None:
             diagnosis.append(f"[{check.n}] points to no listed source")
         elif not check.supported:
             diagnosis.append(f"[{check.n}] cites {check.doc_id}, which is not a right source and holds no key fact")
-    result.scores, result.checks, result.diagnosis = scores, checks, diagnosis
+    result.scores, result.checks, result.diagnosis = scores, checks, list(dict.fromkeys(diagnosis))
 
 
 def _passage_dict(rank: int, source: Any) -> dict[str, Any]:
@@ -201,7 +201,7 @@ def answer_item(tutor: Any, item: TestItem, k: int) -> QuestionResult:
     started = time.perf_counter()
     try:
         done = tutor.answer(item.question, list(item.history))
-    except Exception as exc:  # noqa: BLE001 - recorded as a failed question, and logged with its traceback
+    except Exception as exc:  # a crash on one question is recorded as its failure, with the traceback logged
         log.exception("question %s failed", item.id)
         result.error = f"{type(exc).__name__}: {exc}"
         result.refused = True
@@ -259,23 +259,30 @@ def by_topic(results: Sequence[QuestionResult]) -> dict[str, dict[str, float | N
     out: dict[str, dict[str, float | None]] = {}
     for topic in topics:
         group = [r for r in results if r.item.topic == topic]
-        out[topic] = {"questions": float(len(group)), **summarise(group)}
+        out[topic] = {"questions": len(group), **summarise(group)}
     return out
 
 
 def run_testset(tutor: Any, items: Sequence[TestItem], k: int = 5, embeddings: Any = None,
                 progress: Progress | None = None, show_progress: bool | None = None,
-                meta: dict[str, Any] | None = None) -> EvalRun:
+                meta: dict[str, Any] | None = None, warmup: bool = True) -> EvalRun:
     """Answer and score every item; ``k`` is both the retrieval depth and the cut-off for hit@k.
 
     ``progress(done, total, item_id)`` is called after each question (for the app's Evaluate tab);
-    ``show_progress`` controls the terminal bar (``None``: only on a terminal).
+    ``show_progress`` controls the terminal bar (``None``: only on a terminal). With ``warmup`` the first
+    question is asked once, untimed, before the run, so that one-off start-up work (loading the BM25
+    index, first model call) does not count as answer time.
     """
     retriever = getattr(tutor, "retriever", None)
     if retriever is not None and getattr(retriever, "config", None) is not None:
         retriever.config.k = k
-    started_at = datetime.now(timezone.utc)
+    started_at = datetime.now(UTC)
     started = time.perf_counter()
+    if warmup and items:
+        try:
+            tutor.answer(items[0].question, list(items[0].history))
+        except Exception:  # the timed run records the same failure properly
+            log.debug("warm-up question failed", exc_info=True)
     results: list[QuestionResult] = []
     disable = None if show_progress is None else not show_progress  # None: tqdm shows it on a terminal only
     bar = tqdm(total=len(items), desc="evaluate", unit="question", disable=disable)

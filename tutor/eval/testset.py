@@ -117,7 +117,7 @@ def parse_history(value: Any) -> list[dict[str, str]]:
                     turns.append({"role": "user" if number % 2 == 0 else "assistant", "content": part})
             return turns
     if not isinstance(value, list):
-        raise ValueError("history must be a list of {role, content}")
+        raise ValueError("history must be a list of {role, content}")  # noqa: TRY004 - reported per line
     out = []
     for turn in value:
         if not isinstance(turn, dict) or str(turn.get("role", "")).lower() not in _ROLES or not turn.get("content"):

@@ -13,6 +13,23 @@ from tutor.loaders.textio import read_text
 
 _HEADING = re.compile(r"^(#{1,4})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_EMPHASIS = [
+    re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"),  # **bold**, __bold__
+    re.compile(r"(?<![\w*])(\*|_)(?=\S)(.+?)(?<=\S)\1(?![\w*])"),  # *italic*, _italic_
+    re.compile(r"(`)(.+?)\1"),  # `code`
+]
+
+
+def plain_inline(text: str) -> str:
+    """Drop inline Markdown (bold, italics, code ticks, link targets) so quoted passages read as prose.
+
+    Line structure (bullets, paragraphs) is kept: the sentence splitter uses it.
+    """
+    text = _LINK.sub(r"\1", text)
+    for pattern in _EMPHASIS:
+        text = pattern.sub(r"\2", text)
+    return text
 
 
 def split_front_matter(text: str) -> tuple[dict[str, object], str]:
@@ -52,7 +69,7 @@ def split_by_headings(body: str) -> tuple[str | None, list[Section]]:
         names = [name for level, name in stack if not (title and level == 1)]
         if not text or any(is_reference_heading(name) for _, name in stack):
             return
-        sections.append(Section(text=text, section=" > ".join(names) or ("Introduction" if title else "")))
+        sections.append(Section(text=plain_inline(text), section=" > ".join(names) or ("Introduction" if title else "")))
 
     for line in lines:
         if _FENCE.match(line):

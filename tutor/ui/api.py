@@ -15,7 +15,7 @@ from tutor.ui.services import Services
 log = logging.getLogger(__name__)
 
 
-def make_ask(services: Services):  # noqa: ANN201 - returns the typed endpoint function
+def make_ask(services: Services):
     """The endpoint function, bound to the shared services (it keeps no state between calls)."""
 
     def ask(question: str) -> tuple[str, list[dict[str, Any]]]:

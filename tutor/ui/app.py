@@ -54,7 +54,7 @@ class Shell:
         """The status line: documents, passages and backend, or what to do when the library is empty."""
         try:
             return render.status_line(self.services.tutor.status())
-        except Exception:  # noqa: BLE001 - a status line must never break the page
+        except Exception:
             log.exception("could not read the index status")
             return render.error_note("The library index could not be read; see the server log.")
 
@@ -72,7 +72,7 @@ def _optional_tab(shell: Shell, module_name: str, label: str, tab_id: str) -> No
     """Build an optional tab; a broken one shows a notice instead of taking the whole app down."""
     try:
         module = _load_tab_module(module_name)
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.exception("the %s tab could not be loaded", label)
         module = None
         failed = True
@@ -85,7 +85,7 @@ def _optional_tab(shell: Shell, module_name: str, label: str, tab_id: str) -> No
             try:
                 module.build_tab(shell)
                 return
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("the %s tab could not be built", label)
         gr.Markdown(f"The {label} tab is not available right now; the details are in the server log.")
 
@@ -95,7 +95,7 @@ def build_app(settings: Settings, services: Services | None = None) -> gr.Blocks
     services = services or make_services(settings)
     with gr.Blocks(title="Mwalimu", analytics_enabled=False) as demo:
         gr.Markdown(HEADER, elem_id="mw-header")
-        status = gr.Markdown("", elem_id="mw-status")
+        status = gr.Markdown("", elem_id="mw-status", label="Library status")
         with gr.Tabs(selected=CHAT_TAB) as tabs:
             with gr.Tab("Chat", id=CHAT_TAB):
                 chat = ChatView(services).build()

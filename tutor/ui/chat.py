@@ -241,15 +241,13 @@ class ChatView:
                     gr.Markdown("**You could also ask**")
                     self.suggestions = [gr.Button("", size="sm", visible=False, elem_classes=["mw-suggestion"])
                                         for _ in range(MAX_SUGGESTIONS)]
+            with gr.Column(scale=2, min_width=300, elem_id="mw-sources-col"):
+                self.sources = gr.HTML(render.sources_html(()), elem_id="mw-sources")
                 with gr.Accordion("Example questions", open=True, elem_id="mw-examples"):
                     self.examples = []
                     for topic, questions in EXAMPLES.items():
                         gr.Markdown(f"**{topic}**", elem_classes=["mw-topic"])
-                        with gr.Row(elem_classes=["mw-example-row"]):
-                            self.examples += [gr.Button(q, size="sm", elem_classes=["mw-example"])
-                                              for q in questions]
-            with gr.Column(scale=2, min_width=300, elem_id="mw-sources-col"):
-                self.sources = gr.HTML(render.sources_html(()), elem_id="mw-sources")
+                        self.examples += [gr.Button(q, size="sm", elem_classes=["mw-example"]) for q in questions]
         self.turns = gr.State([])
         self.ratings = gr.State({})
         self.pending = gr.State(None)
@@ -290,7 +288,7 @@ class ChatView:
     def _like(self, turns: list[Turn], ratings: dict[int, int], data: gr.LikeData) -> tuple[Any, ...]:
         try:
             result = rate(self.services, turns, ratings, data.index, data.liked)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             log.exception("could not store feedback")
             gr.Warning("Sorry, your rating could not be saved. Please try again later.")
             return ratings, None, gr.update(visible=False), render.error_note(str(exc) if isinstance(
@@ -303,14 +301,14 @@ class ChatView:
         except TutorError as exc:
             gr.Warning(str(exc))
             return pending, gr.update(), gr.update(), gr.update(), render.error_note(str(exc))
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("could not store the feedback reason")
             gr.Warning("Sorry, your feedback could not be saved. Please try again later.")
             return pending, gr.update(), gr.update(), gr.update(), render.error_note("Your feedback could not be saved.")
         return None, gr.update(visible=False), None, "", note
 
     def _wire(self) -> None:
-        common = {"concurrency_id": "answer", "show_progress": "hidden"}
+        common: dict[str, Any] = {"concurrency_id": "answer", "show_progress": "hidden"}
         self.question.submit(self._respond, [self.question, self.turns], self._outputs, api_name="chat",
                              api_visibility="undocumented", **common)
         self.ask_button.click(self._respond, [self.question, self.turns], self._outputs,

@@ -9,11 +9,25 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import (JSON, CheckConstraint, Column, DateTime, Engine, Integer, MetaData, String, Table, Text,
-                        delete, insert, select, update)
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    delete,
+    insert,
+    select,
+    update,
+)
 
 log = logging.getLogger(__name__)
 
@@ -102,13 +116,15 @@ class FeedbackStore:
         if rating not in RATINGS:
             raise ValueError(f"rating must be one of {RATINGS}, not {rating!r}")
         row = {
-            "created_at": datetime.now(timezone.utc), "rating": rating, "reason": _reason(reason),
+            "created_at": datetime.now(UTC), "rating": rating, "reason": _reason(reason),
             "comment": _comment(comment), "question": question, "answer": answer, "sources": list(sources),
             "refused": int(refused), "backend": snapshot.backend, "model": snapshot.model,
             "embedding_model": snapshot.embedding_model, "k": snapshot.k,
         }
         with self.engine.begin() as conn:
-            new_id = conn.execute(insert(feedback_table).values(**row)).inserted_primary_key[0]
+            key = conn.execute(insert(feedback_table).values(**row)).inserted_primary_key
+        assert key is not None
+        new_id = key[0]
         log.info("feedback %s stored (%s)", new_id, rating)
         return int(new_id)
 
@@ -161,7 +177,7 @@ def _comment(comment: str | None) -> str | None:
 def _record(row: Any) -> FeedbackRecord:
     created = row["created_at"]
     if created.tzinfo is None:  # SQLite keeps no time zone: every value was written in UTC
-        created = created.replace(tzinfo=timezone.utc)
+        created = created.replace(tzinfo=UTC)
     return FeedbackRecord(
         id=row["id"], created_at=created, rating=row["rating"], reason=row["reason"], comment=row["comment"],
         question=row["question"], answer=row["answer"], sources=list(row["sources"] or []),

@@ -12,7 +12,7 @@ import logging
 import shutil
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,8 @@ from tutor.ui.uploads import UploadMeta, discard, save_upload
 
 log = logging.getLogger(__name__)
 
+#: The default that tells Gradio to pass a progress tracker (it makes a fresh one for every call).
+_PROGRESS = gr.Progress()
 COLUMNS = ["Title", "Publisher", "Year", "Pages", "Passages", "Added (UTC)", "File"]
 Progress = Callable[[int, int, str], None]
 
@@ -52,7 +54,7 @@ def check_password(services: Services, given: str | None) -> None:
 def _when(timestamp: float) -> str:
     if not timestamp:
         return ""
-    return datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
+    return datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%d %H:%M")
 
 
 def documents_table(services: Services) -> list[list[Any]]:
@@ -161,7 +163,6 @@ class LibraryView:
                if locked else "Changes need the admin password.")
         )
         self.password = gr.Textbox(label="Admin password", type="password", max_lines=1, elem_id="mw-admin-password")
-        self.result = gr.Textbox(label="Result", lines=4, max_lines=20, interactive=False, elem_id="mw-library-result")
         with gr.Accordion("Add a document", open=True):
             kinds = ", ".join(sorted({k.upper() for k in SUPPORTED.values()}))
             self.file = gr.File(label=f"File ({kinds}; up to {self.services.settings.max_file_mb:g} MB)",
@@ -179,11 +180,13 @@ class LibraryView:
             self.prune = gr.Checkbox(label="Also remove documents whose files are gone", value=False)
             self.reingest_button = gr.Button("Re-read the library folder")
         with gr.Accordion("Delete a document", open=False):
-            self.choice = gr.Dropdown(label="Document to delete", choices=[], value=None, allow_custom_value=False)
+            self.choice = gr.Dropdown(label="Document to delete", choices=[], value=None, allow_custom_value=True)
             self.delete_button = gr.Button("Delete document", variant="stop")
-        gr.Markdown("### Documents in the library")
+        self.result = gr.Textbox(label="Result", lines=3, max_lines=20, interactive=False, elem_id="mw-library-result",
+                                 placeholder="What happened appears here: counts, then one line per file that failed.")
         self.table = gr.Dataframe(headers=COLUMNS, value=[], interactive=False, wrap=True, elem_id="mw-documents",
-                                  label="Documents")
+                                  label="Documents in the library", max_height=640,
+                                  column_widths=["30%", "20%", "7%", "7%", "9%", "12%", "15%"])
         self._wire()
         return self
 
@@ -192,7 +195,7 @@ class LibraryView:
         try:
             return (documents_table(self.services), gr.update(choices=document_choices(self.services), value=None),
                     self.status_text())
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("could not read the document list")
             return gr.update(), gr.update(), render.error_note("The library could not be read; see the server log.")
 
@@ -202,18 +205,18 @@ class LibraryView:
         except TutorError as exc:
             gr.Warning(str(exc))
             message = str(exc)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("library action failed")
             message = "Sorry, that did not work; the details are in the server log."
             gr.Warning(message)
         return (message, *self.refresh())
 
     def _upload(self, file: str | None, title: str, publisher: str, year: str, url: str, password: str,
-                progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+                progress: gr.Progress = _PROGRESS) -> tuple[Any, ...]:
         return self._run(lambda: upload(self.services, file, title, publisher, year, url, password,
                                         _progress(progress)))
 
-    def _reingest(self, password: str, prune: bool, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+    def _reingest(self, password: str, prune: bool, progress: gr.Progress = _PROGRESS) -> tuple[Any, ...]:
         return self._run(lambda: reingest(self.services, password, prune, _progress(progress)))
 
     def _delete(self, doc_id: str | None, password: str) -> tuple[Any, ...]:
@@ -221,7 +224,7 @@ class LibraryView:
 
     def _wire(self) -> None:
         outputs = [self.result, self.table, self.choice, self.status]
-        common = {"concurrency_id": "library", "concurrency_limit": 1}
+        common: dict[str, Any] = {"concurrency_id": "library", "concurrency_limit": 1}
         self.upload_button.click(self._upload, [self.file, self.title, self.publisher, self.year, self.url,
                                                 self.password], outputs, api_name="upload_document",
                                  **common)

@@ -93,13 +93,13 @@ def sources_html(sources: Sequence[Source], refused: bool = False, pending: bool
 
 
 def status_line(status: dict[str, Any]) -> str:
-    """``35 documents · 412 passages · answers: offline (extractive)``, or what to do when empty."""
+    """``Library: 35 documents · 412 passages · Answers: offline (extractive)``, or what to do when empty."""
     backend = md_escape(str(status.get("backend", "")))
     if not status.get("chunks"):
-        return f"⚠️ {EMPTY_LIBRARY} · answers: {backend}"
+        return f"⚠ {EMPTY_LIBRARY} Answers: {backend}."
     docs, chunks = int(status.get("documents", 0)), int(status["chunks"])
-    return (f"📚 {docs} document{'s' * (docs != 1)} · {chunks} passage{'s' * (chunks != 1)} · "
-            f"answers: {backend}")
+    return (f"Library: {docs} document{'s' * (docs != 1)} · {chunks} passage{'s' * (chunks != 1)} · "
+            f"Answers: {backend}")
 
 
 def answer_note(backend: str, total_ms: float | None, notices: Sequence[str] = (), refused: bool = False) -> str:
@@ -107,9 +107,9 @@ def answer_note(backend: str, total_ms: float | None, notices: Sequence[str] = (
     took = f" in {total_ms / 1000:.1f} s" if total_ms else ""
     head = "No answer from the library" if refused else f"Answered by **{md_escape(backend)}**"
     lines = [f"{head}{took}."]
-    lines += [f"⚠️ {md_escape(n)}" for n in notices]
+    lines += [f"⚠ {md_escape(n)}" for n in notices]
     return "  \n".join(lines)
 
 
 def error_note(message: str) -> str:
-    return f"⚠️ {md_escape(message)}"
+    return f"⚠ {md_escape(message)}"

@@ -7,6 +7,7 @@ sessions at once, so none of them may hold per-user state.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,8 @@ from tutor.settings import Settings
 from tutor.store import ChunkStore
 from tutor.tutor import Tutor
 from tutor.ui.feedback import FeedbackStore, SettingsSnapshot
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -35,6 +38,13 @@ class Services:
     def ingestor(self, progress: Callable[[int, int, str], None] | None = None) -> Ingestor:
         """A fresh ingestor on the shared store (it takes the same file lock as ``ingest.py``)."""
         return Ingestor(self.settings, self.store, self.embeddings, progress)
+
+    def warm_up(self) -> None:
+        """Load the embedding model before the first visitor arrives (so their answer is not the slow one)."""
+        try:
+            self.embeddings.embed_query("warm up")
+        except Exception:  # the first question will try again and report the error properly
+            log.exception("could not load the embedding model at start-up")
 
     def snapshot(self, backend: str) -> SettingsSnapshot:
         """The settings recorded with feedback: which backend answered, the model, and how many passages."""

@@ -6,12 +6,20 @@ import gradio as gr
 
 
 def make_theme() -> gr.themes.Base:
-    """Soft, green and amber; primary buttons dark enough for white text (WCAG AA)."""
-    return gr.themes.Soft(primary_hue="emerald", secondary_hue="amber", neutral_hue="slate").set(
+    """Soft, green and amber, in a font served by the app itself (no font CDN); primary buttons and links
+    dark enough for AA contrast. Gradio's bundled IBM Plex SemiBold is a partial subset (letters fall back
+    to another font), so only Regular and Bold are declared and semibold text uses Bold."""
+    font = (gr.themes.LocalFont("IBM Plex Sans", weights=(400, 700)), "system-ui", "Segoe UI", "Roboto", "Arial", "sans-serif")
+    return gr.themes.Soft(primary_hue="emerald", secondary_hue="amber", neutral_hue="slate", font=font).set(
         button_primary_background_fill="*primary_700",
         button_primary_background_fill_hover="*primary_800",
         button_primary_text_color="white",
         button_primary_background_fill_dark="*primary_600",
+        link_text_color="*primary_800",
+        link_text_color_visited="*primary_800",
+        link_text_color_hover="*primary_900",
+        link_text_color_dark="*primary_300",
+        link_text_color_visited_dark="*primary_300",
     )
 
 
@@ -37,6 +45,7 @@ CSS = """
 .mw-passage { margin: 0; padding: 0 0 0 0.75rem; border-left: 3px solid var(--color-accent-soft);
   font-size: 0.9rem; line-height: 1.55; white-space: pre-line; overflow-wrap: anywhere; }
 .mw-passage mark { background: #fde68a; color: #1f2937; padding: 0 0.1em; border-radius: 2px; }
+#mw-documents * { font-family: var(--font) !important; }
 .mw-muted { color: var(--body-text-color-subdued); font-size: 0.9rem; }
 .mw-visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
   white-space: nowrap; }

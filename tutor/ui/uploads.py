@@ -50,9 +50,7 @@ class UploadMeta:
     def clean(cls, title: str | None = "", publisher: str | None = "", year: str | int | None = "",
               url: str | None = "") -> UploadMeta:
         """Trim the fields and check year and URL, with a message that says what to fix."""
-        year_text = str(year if year is not None else "").strip()
-        if year_text.endswith(".0"):  # a number box sends 2024.0
-            year_text = year_text[:-2]
+        year_text = str(year if year is not None else "").strip().removesuffix(".0")  # a number box sends 2024.0
         if year_text and not re.fullmatch(r"(1[89]|20)\d{2}", year_text):
             raise DocumentError(f"the year should be four digits, like 2024 (got {year_text!r})")
         url_text = (url or "").strip()
