@@ -63,9 +63,14 @@ class Chunker:
         self.counter = counter
         self.overlap = overlap_tokens
         self.max_chunk_tokens = max_chunk_tokens
+        self._memo: dict[str, int] = {}
 
     def _count(self, text: str) -> int:
-        return self.counter.count_tokens([text])[0] - 2  # without [CLS]/[SEP]
+        """Word pieces without [CLS]/[SEP]; memoised per ``split`` call (the splitter measures each piece twice)."""
+        count = self._memo.get(text)
+        if count is None:
+            count = self._memo[text] = self.counter.count_tokens([text])[0] - 2
+        return count
 
     def _splitter(self, budget: int) -> RecursiveCharacterTextSplitter:
         return RecursiveCharacterTextSplitter(
@@ -80,6 +85,7 @@ class Chunker:
     def split(self, doc_id: str, title: str, sections: list[Section],
               base_meta: dict[str, str | int | float | bool]) -> list[Chunk]:
         """Chunk every section; ids are ``doc_id:<page or section slug>:<index in that page/section>``."""
+        self._memo = {}
         chunks: list[Chunk] = []
         seen_keys: dict[str, int] = {}
         per_key: dict[str, int] = {}

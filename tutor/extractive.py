@@ -31,21 +31,23 @@ class Candidate:
 
 @dataclass
 class ExtractiveConfig:
-    max_sentences: int = 5
-    max_words: int = 150
+    max_sentences: int = 7
+    max_words: int = 200
     min_words: int = 5
     semantic_weight: float = 0.6
     lexical_weight: float = 0.4
     passage_weight: float = 0.4  # bonus for sentences of higher-ranked passages: 1, 1/2, 1/3...
     advice_penalty: float = 0.0  # "Why it matters for your work" advice, unless the question asks why
-    relative_floor: float = 0.7  # keep sentences scoring at least this share of the best one
+    relative_floor: float = 0.4  # keep sentences scoring at least this share of the best one
     duplicate_similarity: float = 0.85
-    passages_used: int = 5
+    passages_used: int = 20
     max_per_passage: int = 9
     novelty_weight: float = 0.2
     #: Only passages nearly as close to the question as the best one are quoted: a tangential
     #: passage contributes tangential sentences.
     passage_floor: float = 0.85
+    #: Another document's passage must be this close to the best one to be quoted beside it.
+    other_document_floor: float = 0.95
 
 
 #: Signposting that only makes sense inside the note ("The sections below explain...").
@@ -120,8 +122,10 @@ class ExtractiveAnswerer:
         cfg = self.config
         out = []
         best = max((p.dense for p in passages[: cfg.passages_used]), default=0.0)
+        top_doc = passages[0].doc_id if passages else ""
         for index, passage in enumerate(passages[: cfg.passages_used]):
-            if passage.dense < best * cfg.passage_floor:
+            floor = cfg.passage_floor if passage.doc_id == top_doc else cfg.other_document_floor
+            if passage.dense < best * floor:
                 continue
             for position, sentence in enumerate(split_sentences(passage.text)):
                 if (len(sentence.split()) >= cfg.min_words and not sentence.rstrip().endswith(":")

@@ -267,8 +267,9 @@ class Ingestor:
         pending: list[_Prepared] = []
         writing: Future[list[FileResult]] | None = None
         bar = tqdm(total=len(candidates), desc="ingest", unit="file", disable=None)
-        with ThreadPoolExecutor(1, thread_name_prefix="ingest-prepare") as preparer, \
-                ThreadPoolExecutor(1, thread_name_prefix="ingest-store") as writer:
+        preparer = ThreadPoolExecutor(1, thread_name_prefix="ingest-prepare")
+        writer = ThreadPoolExecutor(1, thread_name_prefix="ingest-store")
+        try:
             planned = _ahead(preparer, lambda c: self._plan_one(c, records, dry_run), candidates, PREPARE_AHEAD)
             for number, (candidate, outcome) in enumerate(planned, start=1):
                 bar.update(1)
@@ -283,7 +284,10 @@ class Ingestor:
             writing = self._flush(pending, summary, writer, writing)
             if writing is not None:
                 summary.files.extend(writing.result())
-        bar.close()
+        finally:  # on an error: drop the work queued ahead, but let a document being written finish
+            preparer.shutdown(wait=True, cancel_futures=True)
+            writer.shutdown(wait=True)
+            bar.close()
         if prune:
             summary.files.extend(self._prune(paths, records, dry_run))
         if not dry_run and (summary.changed or (self.store.count() and not lexical.LexicalIndex.current_version(

@@ -3,6 +3,11 @@
 bm25s does the scoring. The index is written to a fresh folder and then published by replacing a
 small ``CURRENT`` pointer file, so a running app never reads a half-written index and notices a new one
 with a single file read (no restart needed after ``ingest.py``).
+
+The folder's name is also published in Chroma as the *index version* (:meth:`ChunkStore.publish_version`).
+App replicas have data folders of their own but share one Chroma server: a :class:`LexicalCache` that
+follows the store sees the version change and rebuilds its copy from the store's chunks, saved locally
+under the same version name (so a restart loads it instead of rebuilding).
 """
 
 from __future__ import annotations
@@ -96,10 +101,10 @@ class LexicalIndex:
         return [(self.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
 
     # --- persistence --------------------------------------------------------------------------
-    def save(self, root: Path) -> Path:
-        """Write to a new version folder, then point ``CURRENT`` at it (an atomic rename)."""
+    def save(self, root: Path, version: str | None = None) -> Path:
+        """Write to a version folder (a new one by default), then point ``CURRENT`` at it (an atomic rename)."""
         root.mkdir(parents=True, exist_ok=True)
-        version = f"v{time.time_ns()}"
+        version = version or f"v{time.time_ns()}"
         folder = root / version
         if self.ids:
             self.model.save(str(folder), show_progress=False)
@@ -134,27 +139,85 @@ class LexicalIndex:
 
 
 class LexicalCache:
-    """Holds the loaded index for a long-running process and reloads it when ingestion publishes a new one."""
+    """Holds the loaded index for a long-running process and reloads it when ingestion publishes a new one.
 
-    def __init__(self, root: Path) -> None:
+    Without a store it follows the local ``CURRENT`` pointer. With one (:meth:`follow`), the version
+    published in Chroma wins, checked at most every ``check_interval_s``: when this data folder has no
+    copy of that version (another replica or an ``ingest.py`` elsewhere wrote it), the index is rebuilt
+    from the store. One thread rebuilds; the others keep answering with the previous index meanwhile.
+    """
+
+    def __init__(self, root: Path, store: Any = None, check_interval_s: float = 1.0) -> None:
         self.root = root
+        self.store = store
+        self.check_interval_s = check_interval_s
         self._index: LexicalIndex | None = None
         self._version: str | None = None
+        self._loaded = False
+        self._published: str | None = None
+        self._checked_at = float("-inf")
         self._lock = threading.Lock()
 
+    def follow(self, store: Any, check_interval_s: float | None = None) -> LexicalCache:
+        """Track the index version ``store`` publishes (several replicas, one Chroma). Returns ``self``."""
+        self.store = store
+        if check_interval_s is not None:
+            self.check_interval_s = check_interval_s
+        self._checked_at = float("-inf")
+        return self
+
+    def _wanted(self) -> str | None:
+        local = LexicalIndex.current_version(self.root)
+        if self.store is None:
+            return local
+        now = time.monotonic()
+        if now - self._checked_at >= self.check_interval_s:
+            self._checked_at = now
+            try:
+                self._published = self.store.index_version()
+            except Exception:  # the store briefly unreachable must not fail answers
+                log.warning("could not read the index version from the store; keeping BM25 index %s",
+                            self._version, exc_info=True)
+                return self._version
+        return self._published or local
+
     def get(self) -> LexicalIndex | None:
-        version = LexicalIndex.current_version(self.root)
-        if version != self._version:
-            with self._lock:
-                if version != self._version:
-                    log.info("loading BM25 index %s", version)
-                    self._index = LexicalIndex.load(self.root, version)
-                    self._version = version
+        wanted = self._wanted()
+        if self._loaded and wanted == self._version:
+            return self._index
+        if not self._lock.acquire(blocking=not self._loaded):
+            return self._index  # another thread is loading the new version: answer with the current one
+        try:
+            if not self._loaded or wanted != self._version:
+                self._index, self._version = self._load(wanted)
+                self._loaded = True
+        except Exception:
+            if not self._loaded:
+                raise
+            log.exception("could not load BM25 index %s; still using %s", wanted, self._version)
+        finally:
+            self._lock.release()
         return self._index
+
+    def _load(self, version: str | None) -> tuple[LexicalIndex | None, str | None]:
+        if version and (self.root / version / "chunks.json").exists():
+            log.info("loading BM25 index %s", version)
+            return LexicalIndex.load(self.root, version), version
+        if self.store is None:
+            return (LexicalIndex.load(self.root, version) if version else None), version
+        started = time.perf_counter()
+        index = LexicalIndex.build(self.store.iter_chunks())
+        folder = index.save(self.root, version)
+        log.info("rebuilt BM25 index %s from the store (%d chunks) in %.1f s", folder.name, len(index),
+                 time.perf_counter() - started)
+        return index, version or folder.name
 
 
 def rebuild(store: Any, root: Path) -> LexicalIndex:
-    """Rebuild the BM25 index from every chunk in the store and publish it."""
+    """Rebuild the BM25 index from every chunk in the store, save it, and publish its version in the store."""
     index = LexicalIndex.build(store.iter_chunks())
-    index.save(root)
+    folder = index.save(root)
+    publish = getattr(store, "publish_version", None)
+    if callable(publish):
+        publish(folder.name)
     return index

@@ -51,7 +51,7 @@ class Reranker(Protocol):
 class RetrievalConfig:
     k: int = 5
     fetch_k: int = 30
-    per_doc_cap: int = 2
+    per_doc_cap: int = 3
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
     filters: dict[str, str] = field(default_factory=dict)

@@ -3,16 +3,25 @@
 Keeping the register (content hash, chunk ids, title... per document) in Chroma itself, as a second
 collection, means the index and its bookkeeping can never disagree, and that replicas sharing a Chroma
 server share both. ``open_store`` is the only place that builds a Chroma client.
+
+Every ingestion ends by publishing an *index version* (a stamp in the register collection's metadata,
+see :meth:`ChunkStore.publish_version`). Other processes compare it with the one they last saw:
+
+- app replicas rebuild their own BM25 index from the store when it changed (:class:`tutor.lexical.LexicalCache`);
+- an app on the embedded store re-opens its client, because embedded Chroma keeps the vector index in
+  memory per process and does not see another process's writes (``get`` does, ``query`` does not: Chroma
+  issue #3792). Writes in the app re-check first, so a stale in-memory index is never written back.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
 import numpy as np
@@ -25,6 +34,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Metadata = dict[str, Any]
+T = TypeVar("T")
+
+#: Key of the index version in the register collection's metadata.
+INDEX_VERSION_KEY = "index_version"
+#: How often (seconds) an embedded store checks whether another process published a new index version.
+REFRESH_INTERVAL_S = 1.0
 
 
 _LIST_FIELDS = ("chunk_ids", "sections")
@@ -88,11 +103,18 @@ def _batches(n: int, size: int) -> Iterator[slice]:
 class ChunkStore:
     """Typed access to the two collections; every write is batched under Chroma's maximum batch size."""
 
-    def __init__(self, client: Any, name: str = "mwalimu") -> None:
+    def __init__(self, client: Any, name: str = "mwalimu", reopen: Callable[[Any], Any] | None = None,
+                 refresh_interval_s: float = REFRESH_INTERVAL_S) -> None:
+        """``reopen(old_client) -> client`` is given for the embedded store only (see :meth:`refresh`)."""
         self.client = client
         self.name = name
         self.batch_size = max(1, min(int(client.get_max_batch_size()), 5000))
+        self._reopen = reopen
+        self.refresh_interval_s = refresh_interval_s
+        self._refresh_lock = threading.RLock()
+        self._checked_at = time.monotonic()
         self._open()
+        self._seen_version = self.index_version()
 
     def _open(self) -> None:
         self.chunks = self.client.get_or_create_collection(
@@ -102,14 +124,62 @@ class ChunkStore:
             f"{self.name}-documents", embedding_function=None
         )
 
+    def _read(self, op: Callable[[], T]) -> T:
+        """Run a read; if another process reset the index (``ingest.py --reset``), reconnect and retry once."""
+        from chromadb.errors import NotFoundError
+
+        try:
+            return op()
+        except NotFoundError:
+            log.info("the index collections were replaced by another process: reconnecting")
+            with self._refresh_lock:
+                if self._reopen is not None:
+                    self.client = self._reopen(self.client)
+                self._open()
+            return op()
+
+    # --- the index version: how processes sharing the index notice each other's writes --------
+    def index_version(self) -> str | None:
+        """The version the last ingestion published, read fresh from Chroma (``None`` before the first)."""
+        meta = self._read(lambda: self.client.get_collection(f"{self.name}-documents", embedding_function=None).metadata)
+        value = (meta or {}).get(INDEX_VERSION_KEY)
+        return str(value) if value else None
+
+    def publish_version(self, version: str) -> None:
+        """Announce that the index changed (called once per ingestion, after the BM25 index is saved)."""
+        self.documents.modify(metadata={INDEX_VERSION_KEY: version})
+        self._seen_version = version
+
+    def refresh(self, force: bool = False) -> bool:
+        """Embedded store: re-open the client if another process published a new index version since.
+
+        Checks at most once per ``refresh_interval_s`` unless ``force``. Queries in flight keep the old
+        client until they finish. Returns whether the client was re-opened. A no-op on a Chroma server,
+        which every client sees the same way.
+        """
+        if self._reopen is None or (not force and time.monotonic() - self._checked_at < self.refresh_interval_s):
+            return False
+        with self._refresh_lock:
+            if not force and time.monotonic() - self._checked_at < self.refresh_interval_s:
+                return False
+            self._checked_at = time.monotonic()
+            version = self.index_version()
+            if version == self._seen_version:
+                return False
+            log.info("index version %s published by another process: re-opening the embedded store", version)
+            self.client = self._reopen(self.client)
+            self._open()
+            self._seen_version = version
+            return True
+
     # --- the document register -------------------------------------------------------------
     def records(self) -> dict[str, DocumentRecord]:
         """Every registered document by id."""
-        got = self.documents.get(include=["metadatas"])
+        got = self._read(lambda: self.documents.get(include=["metadatas"]))
         return {i: DocumentRecord.from_metadata(m) for i, m in zip(got["ids"], got["metadatas"] or [])}
 
     def record(self, doc_id: str) -> DocumentRecord | None:
-        got = self.documents.get(ids=[doc_id], include=["metadatas"])
+        got = self._read(lambda: self.documents.get(ids=[doc_id], include=["metadatas"]))
         return DocumentRecord.from_metadata(got["metadatas"][0]) if got["ids"] else None
 
     def _put_record(self, record: DocumentRecord) -> None:
@@ -117,7 +187,7 @@ class ChunkStore:
 
     # --- chunks -------------------------------------------------------------------------------
     def count(self) -> int:
-        return int(self.chunks.count())
+        return int(self._read(lambda: self.chunks.count()))
 
     def _upsert(self, ids: Sequence[str], vectors: np.ndarray, texts: Sequence[str], metas: Sequence[Metadata]) -> None:
         for part in _batches(len(ids), self.batch_size):
@@ -148,6 +218,7 @@ class ChunkStore:
         with the same id: the old ones are snapshotted first and restored if any step fails, so a failed
         update leaves the previous version exactly as it was.
         """
+        self.refresh(force=True)  # never write through a stale in-memory index
         previous = self.record(record.doc_id)
         old_ids = list(previous.chunk_ids) if previous else []
         new_ids = [c.id for c in chunks]
@@ -166,6 +237,7 @@ class ChunkStore:
 
     def remove_document(self, doc_id: str) -> int:
         """Delete a document's chunks and its register entry; returns how many chunks went."""
+        self.refresh(force=True)
         previous = self.record(doc_id)
         ids = list(previous.chunk_ids) if previous else self.chunks.get(where={"doc_id": doc_id}, include=[])["ids"]
         self._delete(ids)
@@ -174,11 +246,12 @@ class ChunkStore:
 
     def query(self, vector: np.ndarray, k: int, where: Metadata | None = None) -> list[Hit]:
         """Nearest chunks by cosine similarity."""
+        self.refresh()
         n = self.count()
         if n == 0:
             return []
-        got = self.chunks.query(query_embeddings=[vector], n_results=min(k, n), where=where or None,
-                                include=["documents", "metadatas", "distances"])
+        got = self._read(lambda: self.chunks.query(query_embeddings=[vector], n_results=min(k, n), where=where or None,
+                                                   include=["documents", "metadatas", "distances"]))
         return [Hit(id=i, text=t, metadata=m, score=1.0 - float(d))
                 for i, t, m, d in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])]
 
@@ -186,7 +259,7 @@ class ChunkStore:
         """Chunks by id, in the order asked (missing ids are left out)."""
         if not ids:
             return []
-        got = self.chunks.get(ids=list(ids), include=["documents", "metadatas"])
+        got = self._read(lambda: self.chunks.get(ids=list(ids), include=["documents", "metadatas"]))
         by_id = {i: Hit(i, t, m, 0.0) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])}
         return [by_id[i] for i in ids if i in by_id]
 
@@ -194,7 +267,7 @@ class ChunkStore:
         """Every chunk as (id, text, metadata), paged so memory stays flat on big indexes."""
         offset = 0
         while True:
-            got = self.chunks.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            got = self._read(lambda at=offset: self.chunks.get(include=["documents", "metadatas"], limit=page, offset=at))
             if not got["ids"]:
                 return
             yield from zip(got["ids"], got["documents"], got["metadatas"])
@@ -208,6 +281,7 @@ class ChunkStore:
             except Exception:  # noqa: BLE001 - a missing collection is what we want anyway
                 log.debug("collection %s did not exist", name)
         self._open()
+        self._seen_version = None
 
 
 def chroma_settings() -> Any:
@@ -215,6 +289,29 @@ def chroma_settings() -> Any:
     from chromadb.config import Settings as ChromaSettings
 
     return ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+
+
+def _reopen_persistent(old: Any) -> Any:
+    """A new embedded client on the same folder that loads the vector index from disk again.
+
+    Chroma shares one ``System`` (holding the in-memory index) per folder within a process; dropping it
+    from that cache, without stopping it, lets queries still running on the old client finish while new
+    ones use the fresh index. The old one is freed when its last collection object goes.
+    """
+    import chromadb
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    identifier = getattr(old, "_identifier", None)
+    systems = getattr(SharedSystemClient, "_identifier_to_system", None)
+    refcounts = getattr(SharedSystemClient, "_identifier_to_refcount", None)
+    if identifier is None or not isinstance(systems, dict) or not isinstance(refcounts, dict):
+        SharedSystemClient.clear_system_cache()  # the public, coarser way
+    else:
+        with SharedSystemClient._refcount_lock:
+            systems.pop(identifier, None)
+            refcounts.pop(identifier, None)
+    path = old.get_settings().persist_directory
+    return chromadb.PersistentClient(path=path, settings=chroma_settings())
 
 
 def open_store(settings: Settings) -> ChunkStore:
@@ -225,10 +322,12 @@ def open_store(settings: Settings) -> ChunkStore:
         url = urlparse(settings.chroma_url)
         client = chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=url.port or (443 if url.scheme == "https" else 8000),
                                      ssl=url.scheme == "https", settings=chroma_settings())
+        reopen = None
     else:
         settings.chroma_dir.mkdir(parents=True, exist_ok=True)
         client = chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings())
+        reopen = _reopen_persistent
     started = time.perf_counter()
-    store = ChunkStore(client, settings.collection)
+    store = ChunkStore(client, settings.collection, reopen=reopen)
     log.debug("opened Chroma store in %.2fs", time.perf_counter() - started)
     return store

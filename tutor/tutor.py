@@ -122,6 +122,8 @@ class Tutor:
         self.backend = backend if chat_model is not None else "offline (extractive)"
         self.refusal = refusal or RefusalPolicy()
         self.extractive = ExtractiveAnswerer(embeddings)
+        self.expand_top_document = True
+        self.expand_limit = 12
 
     @classmethod
     def from_settings(cls, settings: Any, store: ChunkStore, embeddings: Embeddings) -> Tutor:
@@ -208,9 +210,10 @@ class Tutor:
     # --- backends ------------------------------------------------------------------------------
     def _extractive_answer(self, question: str, passages: Sequence[Passage], simple: bool,
                            focus: str | None = None) -> tuple[str, tuple[Source, ...]]:
+        passages = list(passages) + self._rest_of_top_document(passages)
         answerer = self.extractive
         if simple:
-            answerer = ExtractiveAnswerer(self.embeddings, ExtractiveConfig(max_sentences=2, max_words=60))
+            answerer = ExtractiveAnswerer(self.embeddings, ExtractiveConfig(max_sentences=3, max_words=70, novelty_weight=0.0))
         chosen = answerer.select(question, passages, focus)
         numbers: dict[int, int] = {}
         cited: dict[int, list[str]] = {}
@@ -221,6 +224,19 @@ class Tutor:
             sentences.append(with_marker(cand.text, n))
         sources = tuple(to_source(n, passages[i], cited[i]) for i, n in numbers.items())
         return " ".join(sentences), sources
+
+    def _rest_of_top_document(self, passages: Sequence[Passage]) -> list[Passage]:
+        """The other chunks of the best-matching document, so its specific sections can be quoted too.
+
+        Retrieval often ranks a note's overview first; the figures an official wants sit in later
+        sections of the same note. They join as lower-ranked candidates (no dense score of their own).
+        """
+        if not passages or not self.expand_top_document:
+            return []
+        record = self.store.record(passages[0].doc_id)
+        seen = {p.id for p in passages}
+        rest = [cid for cid in (record.chunk_ids if record else ()) if cid not in seen][: self.expand_limit]
+        return [Passage(h.id, h.text, h.metadata, dense=passages[0].dense) for h in self.store.get(rest)]
 
     def _llm_answer(self, question: str, passages: Sequence[Passage],
                     simple: bool) -> Iterator[tuple[str, tuple[Source, ...]]]:

@@ -12,10 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 from sqlalchemy import Engine
 
 from tutor.ingestion import Ingestor
+from tutor.lexical import LexicalCache
 from tutor.settings import Settings
 from tutor.store import ChunkStore
 from tutor.tutor import Tutor
@@ -40,17 +42,34 @@ class Services:
         return Ingestor(self.settings, self.store, self.embeddings, progress)
 
     def warm_up(self) -> None:
-        """Load the embedding model before the first visitor arrives (so their answer is not the slow one)."""
+        """Load the embedding model, the BM25 index and the vector index before the first visitor arrives
+        (so their answer is not the slow one; a new replica builds its BM25 copy from the store here)."""
         try:
-            self.embeddings.embed_query("warm up")
+            vector = self.embeddings.embed_query("warm up")
+            lexical = getattr(self.tutor.retriever, "lexical", None)
+            if lexical is not None:
+                lexical.get()
+            self.store.query(np.asarray(vector, dtype=np.float32), 1)
         except Exception:  # the first question will try again and report the error properly
-            log.exception("could not load the embedding model at start-up")
+            log.exception("could not warm up the model and indexes at start-up")
 
     def snapshot(self, backend: str) -> SettingsSnapshot:
         """The settings recorded with feedback: which backend answered, the model, and how many passages."""
         config: Any = getattr(self.tutor.retriever, "config", None)
         return SettingsSnapshot(backend=backend, model=self.settings.llm, embedding_model=self.settings.embedding_model,
                                 k=getattr(config, "k", None))
+
+
+def follow_index(tutor: Tutor, store: ChunkStore) -> None:
+    """Make the tutor's BM25 cache track the index version published in Chroma.
+
+    ``Tutor.from_settings`` gives it only the local data folder, which is enough for one process; replicas
+    sharing a Chroma server (and an app next to an ``ingest.py`` with another data folder) need the
+    version in the store to notice each other's ingestions and rebuild their copy.
+    """
+    lexical = getattr(tutor.retriever, "lexical", None)
+    if isinstance(lexical, LexicalCache) and lexical.store is None:
+        lexical.follow(store)
 
 
 def make_services(settings: Settings, *, store: ChunkStore | None = None, embeddings: Embeddings | None = None,
@@ -62,6 +81,8 @@ def make_services(settings: Settings, *, store: ChunkStore | None = None, embedd
 
     store = store or open_store(settings)
     embeddings = embeddings or make_embeddings(settings)
-    tutor = tutor or Tutor.from_settings(settings, store, embeddings)
+    if tutor is None:
+        tutor = Tutor.from_settings(settings, store, embeddings)
+        follow_index(tutor, store)
     engine = engine or make_engine(settings)
     return Services(settings, store, embeddings, tutor, engine, FeedbackStore(engine).create())

@@ -1,0 +1,167 @@
+"""Two app replicas on one Chroma server and one PostgreSQL: what one replica writes, the other serves.
+
+The deployment is real and local: PostgreSQL (Debian's binaries, a throw-away cluster on a free port),
+``chroma run`` on a free port, and two ``python app.py`` processes, each with a data folder and library
+folder of its own (as on two machines), sharing only ``TUTOR_CHROMA_URL`` and ``TUTOR_DATABASE_URL``.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from factories import make_report_pdf
+from gradio_client import Client, handle_file
+from serving import AppProcess, chroma_server, postgres_bin, postgres_server, start_app
+
+from tutor.curriculum import load_curriculum
+from tutor.db import make_engine
+from tutor.embeddings import LocalEmbeddings
+from tutor.ingestion import Ingestor
+from tutor.progress import ProgressStore
+from tutor.settings import Settings
+from tutor.store import open_store
+from tutor.ui.feedback import FeedbackStore, SettingsSnapshot
+
+pytestmark = [
+    pytest.mark.server,
+    pytest.mark.timeout(900),
+    pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning"),
+    pytest.mark.skipif(postgres_bin() is None, reason="PostgreSQL server binaries are not installed "
+                       "(Debian package `postgresql`, which .ci/run installs)"),
+]
+
+REPO = Path(__file__).resolve().parents[1]
+PASSWORD = "replica admin password"
+QUESTION = "How many officers were in the first intake of the Nyeri course?"
+LEARNER = "Scale Out Tester 42"
+
+
+@dataclass
+class Deployment:
+    chroma_url: str
+    database_url: str
+    a: AppProcess
+    b: AppProcess
+    settings: Settings  # what the test process uses to reach the same Chroma and database
+
+
+def _copy_corpus(root: Path) -> Path:
+    corpus = root / "corpus"
+    shutil.copytree(REPO / "corpus", corpus)
+    return corpus
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory: pytest.TempPathFactory, embeddings: LocalEmbeddings) -> Iterator[Deployment]:
+    root = tmp_path_factory.mktemp("scale-out")
+    with postgres_server() as database_url, chroma_server(root / "chroma", root / "chroma.log") as chroma_url:
+        # Content staff ingest the starter library into the shared index from a machine of their own.
+        settings = Settings(chroma_url=chroma_url, database_url=database_url, data_dir=root / "staff-data",
+                            corpus_dir=_copy_corpus(root / "staff"), _env_file=None)  # type: ignore[call-arg]
+        summary = Ingestor(settings, open_store(settings), embeddings).run()
+        assert not summary.failures and summary.count("added") > 20, summary.text()
+        replicas = [
+            start_app(root / f"replica-{name}.log", chroma_url=chroma_url, database_url=database_url,
+                      data_dir=root / f"replica-{name}" / "data", corpus_dir=_copy_corpus(root / f"replica-{name}"),
+                      admin_password=PASSWORD)
+            for name in ("a", "b")
+        ]
+        try:
+            for replica in replicas:
+                replica.wait_ready(timeout=400)
+            yield Deployment(chroma_url, database_url, replicas[0], replicas[1], settings)
+        finally:
+            for replica in replicas:
+                replica.stop()
+
+
+def _cited_titles(sources: list[dict[str, Any]]) -> set[str]:
+    return {s["title"] for s in sources}
+
+
+def test_a_document_uploaded_through_one_replica_is_cited_by_the_other(deployment: Deployment,
+                                                                       tmp_path: Path) -> None:
+    a, b = Client(deployment.a.url, verbose=False), Client(deployment.b.url, verbose=False)
+    assert not (deployment.b.process.poll()), "replica B died"
+    # Replica B's own data folder was empty: it built its BM25 copy from the shared index at start-up.
+    assert re.search(r"rebuilt BM25 index v\d+ from the store", deployment.b.log_text()), deployment.b.log_text()[-3000:]
+    _, before = b.predict(QUESTION, api_name="/ask")
+    assert "Nyeri county paper" not in _cited_titles(before)
+
+    pdf = make_report_pdf(tmp_path / "nyeri-paper.pdf")
+    result = a.predict(handle_file(str(pdf)), "Nyeri county paper", "KSG", "2024", "", PASSWORD,
+                       api_name="/upload_document")[0]
+    assert result.startswith("Added “Nyeri county paper”"), result
+
+    deadline = time.monotonic() + 30  # replicas check the index version once a second
+    while True:
+        answer, sources = b.predict(QUESTION, api_name="/ask")
+        if "Nyeri county paper" in _cited_titles(sources) or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    cited = [s for s in sources if s["title"] == "Nyeri county paper"]
+    assert cited and "412" in answer and cited[0]["page"] == 1, (answer, sources)
+    # B answered from its own BM25 copy of the new version, rebuilt from the store (not from A's folder).
+    assert len(re.findall(r"rebuilt BM25 index v\d+ from the store", deployment.b.log_text())) >= 2
+    # The shared index holds the document exactly once.
+    records = open_store(deployment.settings).records()
+    assert [r.title for r in records.values()].count("Nyeri county paper") == 1
+
+
+def _api_names(client: Client) -> set[str]:
+    return {d.get("api_name") for d in client.config.get("dependencies", []) if d.get("api_name")}
+
+
+def _answer_rows(exported: Any, module_id: str) -> list[dict[str, str]]:
+    path = exported if isinstance(exported, str) else (exported or {}).get("value")
+    assert path, exported
+    rows = list(csv.DictReader(Path(path).read_text(encoding="utf-8").splitlines()))
+    return [row for row in rows if row["record"] == "answer" and row["module_id"] == module_id]
+
+
+def test_progress_recorded_through_one_replica_is_read_through_the_other(deployment: Deployment) -> None:
+    curriculum = load_curriculum(REPO / "corpus")
+    module = curriculum.modules[0]
+    progress = ProgressStore(make_engine(deployment.settings), curriculum)
+    a, b = Client(deployment.a.url, verbose=False), Client(deployment.b.url, verbose=False)
+    learn = {"learn_sign_in", "learn_open_module", "learn_check_answer", "learn_export"}
+    if learn <= _api_names(a):
+        # Through replica A's Learn tab: sign in, open the first module (a visit), answer its first question.
+        a.predict(LEARNER, api_name="/learn_sign_in")
+        a.predict(module.id, api_name="/learn_open_module")
+        a.predict("A", "a few words", api_name="/learn_check_answer")
+    else:  # the Learn tab is not there: record straight into the shared database, as the tab would
+        progress.record_visit(LEARNER, module.id)
+        progress.record_answer(LEARNER, module.id, module.questions[0].id, False)
+    # It is in the shared PostgreSQL database...
+    first = next(p for p in progress.module_progress(LEARNER) if p.module_id == module.id)
+    assert first.attempts == 1 and first.last_visit is not None
+    # ... and replica B's Learn tab reads it: the learner's exported record lists that answer.
+    if not learn <= _api_names(b):
+        pytest.skip("replica B has no Learn endpoints to read progress through")
+    b.predict(LEARNER, api_name="/learn_sign_in")
+    assert len(_answer_rows(b.predict(api_name="/learn_export")[0], module.id)) == 1
+
+
+def test_feedback_and_progress_tables_work_on_postgresql(deployment: Deployment) -> None:
+    """The same SQLAlchemy code the replicas run, against the shared PostgreSQL (both tables, both ways)."""
+    engine = make_engine(deployment.settings)
+    assert engine.dialect.name == "postgresql"
+    feedback = FeedbackStore(engine).create()
+    snapshot = SettingsSnapshot(backend="offline (extractive)", model="extractive",
+                                embedding_model="all-MiniLM-L6-v2", k=5)
+    new_id = feedback.add(rating="down", question="Q?", answer="A [1].", sources=[{"n": 1, "title": "T"}],
+                          refused=False, snapshot=snapshot, reason="wrong")
+    stored = feedback.get(new_id)
+    assert stored is not None and stored.sources == [{"n": 1, "title": "T"}] and stored.reason == "wrong"
+    progress = ProgressStore(engine, module_ids=["m1"])
+    progress.record_answer("Another Learner", "m1", "q1", True)
+    assert progress.module_progress("another learner")[0].correct == 1
