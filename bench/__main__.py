@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         figures = module.run()
         report = getattr(module, "report", None)
         if callable(report):
-            print(report(figures))  # noqa: T201 - a benchmark's table is its output
+            print(report(figures))  # a benchmark's table is its output
         merge_results({**figures, "machine": machine(), "versions": versions()})
     log.info("figures merged into bench/results.json")
     return 0

@@ -171,3 +171,8 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def report(figures: dict[str, Any]) -> str:
+    """The table ``python -m bench`` prints for this benchmark."""
+    return table(figures["query_rows"])

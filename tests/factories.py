@@ -44,7 +44,7 @@ def pdf_bytes(pages: Sequence[Sequence[str]], *, header: str | None = PDF_HEADER
         pdf.setTitle(title)
     if author:
         pdf.setAuthor(author)
-    width, height = A4
+    _, height = A4
     for number, lines in enumerate(pages, start=1):
         pdf.setFont("Helvetica", 9)
         if header:
@@ -138,8 +138,8 @@ def _raw_pdf(content: bytes, *, filters: str = "/FlateDecode", extra_objects: Se
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+         b"/Resources << /Font << /F1 5 0 R >> >> >>"),
         b"<< /Length %d /Filter %s >>\nstream\n" % (len(content), filters.encode()) + content + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
         *extra_objects,

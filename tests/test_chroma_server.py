@@ -11,10 +11,10 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 import factories
+import pytest
 from helpers import all_chunks
+
 from tutor.embeddings import LocalEmbeddings
 from tutor.ingestion import Ingestor
 from tutor.settings import Settings

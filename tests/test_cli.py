@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import factories
 import pytest
 from filelock import FileLock
 
-import factories
 from tutor.settings import Settings
 from tutor.store import open_store
 
@@ -47,7 +47,8 @@ class Workspace:
 def ingest(workspace: Workspace, *args: str, env: dict[str, str] | None = None,
            timeout: float = 300) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, str(REPO / "ingest.py"), *args], cwd=workspace.corpus.parent,
-                          env={**workspace.env, **(env or {})}, capture_output=True, text=True, timeout=timeout)
+                          env={**workspace.env, **(env or {})}, capture_output=True, text=True, timeout=timeout,
+                          check=False)
 
 
 def summary_of(run: subprocess.CompletedProcess[str]) -> dict[str, Any]:
@@ -200,7 +201,7 @@ def test_two_ingests_at_once_one_waits_for_the_other(workspace: Workspace) -> No
 
 def test_help_lists_every_flag() -> None:
     run = subprocess.run([sys.executable, str(REPO / "ingest.py"), "--help"], capture_output=True, text=True,
-                         timeout=60)
+                         timeout=60, check=False)
     assert run.returncode == 0
     for flag in ("--prune", "--dry-run", "--reset", "--json"):
         assert flag in run.stdout

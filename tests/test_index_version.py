@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -48,7 +49,8 @@ def test_every_ingestion_that_changes_the_index_publishes_the_bm25_version(setti
 
 
 def test_a_cache_with_a_folder_of_its_own_rebuilds_from_the_store(settings: Settings, store: ChunkStore,
-                                                                  ingestor: Ingestor, tmp_path: Path) -> None:
+                                                                  ingestor: Ingestor, tmp_path: Path,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
     replica_root = tmp_path / "replica" / "bm25"
     cache = LexicalCache(replica_root).follow(store, check_interval_s=0)
     make_note(settings.corpus_dir / "konza.md")
@@ -65,8 +67,9 @@ def test_a_cache_with_a_folder_of_its_own_rebuilds_from_the_store(settings: Sett
 
     # A restarted replica loads its saved copy instead of rebuilding it.
     restarted = LexicalCache(replica_root).follow(store, check_interval_s=0)
-    assert restarted._load(store.index_version())[0] is not None  # noqa: SLF001
-    assert (replica_root / str(store.index_version()) / "chunks.json").exists()
+    with caplog.at_level(logging.INFO, logger="tutor.lexical"):
+        assert restarted.get() is not None
+    assert "loading BM25 index" in caplog.text and "rebuilt" not in caplog.text
 
 
 def test_a_cache_builds_from_an_index_that_never_published_a_version(settings: Settings, store: ChunkStore,

@@ -10,12 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import factories
 import numpy as np
 import pytest
 from filelock import FileLock
-
-import factories
 from helpers import all_chunks, index_state, vectors
+
 from tutor.chunking import embed_header
 from tutor.embeddings import LocalEmbeddings
 from tutor.errors import IngestLockedError
@@ -154,7 +154,7 @@ def test_chunks_fit_the_model_window_by_its_own_tokenizer(ingested: IngestSummar
     tokenizer = model.tokenizer
     long_doc = doc_chunks(store, "guides/procurement")
     assert len(long_doc) > 5
-    for _, (text, meta) in all_chunks(store).items():
+    for text, meta in all_chunks(store).values():
         embedded = embed_header(str(meta["title"]), str(meta.get("section", ""))) + text
         pieces = len(tokenizer(embedded, add_special_tokens=True, truncation=False)["input_ids"])
         assert pieces <= 256, (meta["doc_id"], pieces)

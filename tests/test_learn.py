@@ -112,7 +112,7 @@ def test_a_learner_types_a_name_or_staff_number_and_bad_ones_are_explained(desk:
 def test_quiz_right_and_wrong_with_explanation_and_source_recorded_in_progress(
         desk: LearnDesk, curriculum: Curriculum) -> None:
     learner = "Otieno Ouma"
-    module, quiz = desk.open_module(learner, "data-protection-kenya")
+    module, quiz = desk.open_module(learner, "data-governance")
     assert (quiz.title, quiz.module_id, len(quiz.questions)) == (module.title, module.id, len(module.questions))
     first = quiz.question
     assert first is not None and first.type == "mcq"
@@ -401,20 +401,20 @@ def test_learn_tab_through_the_running_app(app_server: str, app_services: Servic
     assert f"Progress of **{learner}**" in note and modules["choices"][0][1] == "what-is-ai"
 
     page, about, prompt, choice, typed, feedback, note, modules = client.predict(
-        "data-protection-kenya", api_name="/learn_open_module")
-    assert page.startswith("## Data protection in Kenya") and "### Key terms" in about
+        "digital-public-infrastructure", api_name="/learn_open_module")
+    assert page.startswith("## Digital public infrastructure") and "### Key terms" in about
     question = _by_prompt(curriculum, prompt)
-    assert question.id == curriculum.module("data-protection-kenya").questions[0].id
+    assert question.id == curriculum.module("digital-public-infrastructure").questions[0].id
     letter = question.option_letter(question.answer)
     assert [c[1] for c in choice["choices"]] == list("ABCD") and choice["visible"] and not typed["visible"]
     feedback, choice, _typed, note, modules = client.predict(letter, "", api_name="/learn_check_answer")
     title = curriculum.note_title(question.citation.doc_id)
     assert "✓ Right." in feedback and "Source: " in feedback and html.escape(title) in feedback
-    label = {v: k for k, v in modules["choices"]}["data-protection-kenya"]
+    label = {v: k for k, v in modules["choices"]}["digital-public-infrastructure"]
     assert "100% right, 1 answer" in label
 
     progress = ProgressStore(app_services.engine, curriculum)
-    row = next(p for p in progress.module_progress(learner) if p.module_id == "data-protection-kenya")
+    row = next(p for p in progress.module_progress(learner) if p.module_id == "digital-public-infrastructure")
     assert row.attempts == 1 and row.correct == 1
 
     prompt, choice, _typed, feedback = client.predict(api_name="/learn_next_question")

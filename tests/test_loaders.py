@@ -6,12 +6,12 @@ import time
 import zipfile
 from pathlib import Path
 
+import factories
 import pytest
 
-import factories
+from tutor.chunking import MAX_HEADER_TOKENS, Chunker
 from tutor.embeddings import LocalEmbeddings
 from tutor.errors import DocumentError
-from tutor.chunking import MAX_HEADER_TOKENS, Chunker
 from tutor.loaders import Section, load_file
 from tutor.loaders.pdf import strip_running_lines, tidy_page_text
 
