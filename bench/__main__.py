@@ -12,9 +12,10 @@ import importlib
 import logging
 import pkgutil
 import sys
+import time
 from pathlib import Path
 
-from bench import machine, merge_results, versions
+from bench import machine, merge_results, targets, versions
 
 log = logging.getLogger("bench")
 
@@ -40,14 +41,25 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown benchmark(s) {', '.join(unknown)}; available: {', '.join(names)}")
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s: %(message)s")
+    started = time.perf_counter()
+    seconds: dict[str, float] = {}
+    results: dict[str, object] = {}
     for name in args.names or names:
         module = importlib.import_module(f"bench.{name}")
         log.info("running bench.%s", name)
+        began = time.perf_counter()
         figures = module.run()
+        seconds[name] = round(time.perf_counter() - began, 1)
         report = getattr(module, "report", None)
         if callable(report):
             print(report(figures))  # a benchmark's table is its output
-        merge_results({**figures, "machine": machine(), "versions": versions()})
+        results = merge_results({**figures, "machine": machine(), "versions": versions()})
+    previous = results.get("bench_seconds")
+    timing: dict[str, object] = {"bench_seconds": {**(previous if isinstance(previous, dict) else {}), **seconds}}
+    if not args.names:  # the whole suite: `make bench`
+        timing["bench_total_s"] = round(time.perf_counter() - started, 1)
+    results = merge_results(timing)
+    print(targets.summary(results))
     log.info("figures merged into bench/results.json")
     return 0
 

@@ -25,9 +25,18 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
+def driver_url(url: str) -> str:
+    """``postgresql://`` and ``postgres://`` use psycopg 3, the driver Mwalimu installs (SQLAlchemy's default
+    for them is psycopg2, which it does not)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
 def make_engine(settings: Settings) -> Engine:
     """The engine for ``settings.resolved_database_url`` (shared within a process)."""
-    url = settings.resolved_database_url
+    url = driver_url(settings.resolved_database_url)
     with _lock:
         if url not in _engines:
             if url.startswith("sqlite"):

@@ -76,6 +76,8 @@ class QuestionResult:
     checks: dict[str, bool | None] = field(default_factory=dict)
     diagnosis: list[str] = field(default_factory=list)
     error: str = ""
+    k: int = 5
+    unretrieved_facts: list[str] = field(default_factory=list)  # key facts in none of the top-k passages
 
     @property
     def passed(self) -> bool:
@@ -92,8 +94,8 @@ class QuestionResult:
             "standalone_question": self.standalone_question, "key_facts": list(item.key_facts),
             "facts_found": self.facts_found, "sources": list(item.sources),
             "reference_answer": item.reference_answer, "first_supporting_rank": self.first_rank,
-            "citation_checks": self.citation_checks, "checks": self.checks, "passed": self.passed, "diagnosis": self.diagnosis, "backend": self.backend,
-            "notices": list(self.notices), "error": self.error,
+            "citation_checks": self.citation_checks, "checks": self.checks, "passed": self.passed,
+            "diagnosis": self.diagnosis, "backend": self.backend, "notices": list(self.notices), "error": self.error,
         }
 
 
@@ -116,6 +118,7 @@ def score_answer(result: QuestionResult, k: int) -> None:
     """Fill ``scores``, ``checks`` and ``diagnosis`` from the recorded answer (no model needed)."""
     item = result.item
     facts, sources = item.key_facts, item.sources
+    result.k, result.unretrieved_facts = k, []
     passages = [(p["doc_id"], p["text"]) for p in result.retrieved[:k]]
     for rank, p in enumerate(result.retrieved, start=1):
         p["supporting"] = m.is_supporting(p["doc_id"], p["text"], sources, facts)
@@ -181,7 +184,8 @@ def score_answer(result: QuestionResult, k: int) -> None:
             if holder:
                 diagnosis.append(f"key fact {fact!r} is in retrieved passage {holder} but not in the answer's sentences")
             else:
-                diagnosis.append(f"key fact {fact!r} is in none of the top {k} passages")
+                result.unretrieved_facts.append(fact)
+                diagnosis.append(_unretrieved(fact, k))
     for check in citation_checks:
         if not check.exists:
             diagnosis.append(f"[{check.n}] points to no listed source")
@@ -231,6 +235,35 @@ def add_semantic_similarity(results: Sequence[QuestionResult], embeddings: Any) 
     vectors = embed_matrix(embeddings, texts)
     for i, r in enumerate(todo):
         r.scores["semantic_similarity"] = round(max(0.0, m.cosine(vectors[2 * i], vectors[2 * i + 1])), 6)
+
+
+def locate_missing_facts(results: Sequence[QuestionResult], store: Any) -> None:
+    """For key facts that no retrieved passage holds, say where the gold document has them (if anywhere).
+
+    That separates a ranking problem (the fact is in a chunk of the right document that was not in the
+    top k) from a test-set problem (the document never states it in those words).
+    """
+    todo = [r for r in results if r.unretrieved_facts and r.item.sources]
+    if not todo or store is None:
+        return
+    doc_ids = list(store.records())
+    for r in todo:
+        gold = [d for d in doc_ids if m.from_gold_source(d, r.item.sources)]
+        if not gold:
+            continue
+        got = store.chunks.get(where={"doc_id": {"$in": gold}}, include=["documents"])
+        chunks = list(zip(got["ids"], got["documents"]))
+        where = {}
+        for fact in r.unretrieved_facts:
+            holders = [cid for cid, text in chunks if m.fact_stated(fact, text)]
+            where[_unretrieved(fact, r.k)] = _unretrieved(fact, r.k) + (
+                f" (the gold document states it in {', '.join(holders[:3])}, which was not retrieved)" if holders
+                else " (the gold document never states it in these words: check the test item)")
+        r.diagnosis = [where.get(reason, reason) for reason in r.diagnosis]
+
+
+def _unretrieved(fact: str, k: int) -> str:
+    return f"key fact {fact!r} is in none of the top {k} passages"
 
 
 def summarise(results: Sequence[QuestionResult]) -> dict[str, float | None]:
@@ -292,6 +325,7 @@ def run_testset(tutor: Any, items: Sequence[TestItem], k: int = 5, embeddings: A
         if progress:
             progress(number, len(items), item.id)
     bar.close()
+    locate_missing_facts(results, getattr(tutor, "store", None))
     add_semantic_similarity(results, embeddings if embeddings is not None else getattr(tutor, "embeddings", None))
     summary = summarise(results)
     info = {

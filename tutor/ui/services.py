@@ -8,6 +8,8 @@ sessions at once, so none of them may hold per-user state.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +54,41 @@ class Services:
             self.store.query(np.asarray(vector, dtype=np.float32), 1)
         except Exception:  # the first question will try again and report the error properly
             log.exception("could not warm up the model and indexes at start-up")
+            return
+        threading.Thread(target=self.warm_sentences, name="warm-sentences", daemon=True).start()
+
+    def warm_sentences(self, batch: int = 256) -> int:
+        """Embed the library's sentences into the answer cache, in the background; returns how many.
+
+        The offline answerer compares the question with every sentence of the passages it retrieved; a
+        cold sentence costs a model call on the first question that needs it, which is most of a first
+        answer's time (2 cores: ~1 s). At most half the cache is filled, so a large library warms only
+        part of its sentences and questions still have room.
+        """
+        from tutor.embeddings import LocalEmbeddings
+        from tutor.text import split_sentences
+
+        if not isinstance(self.embeddings, LocalEmbeddings):
+            return 0
+        limit = self.embeddings.cache_size // 2
+        started, done, pending = time.perf_counter(), 0, []
+        try:
+            for _, text, _ in self.store.iter_chunks():
+                pending += [s for s in split_sentences(text) if len(s.split()) >= 5]
+                if len(pending) >= batch:
+                    take, pending = pending[: min(batch, limit - done)], pending[batch:]
+                    self.embeddings.embed_cached(take)
+                    done += len(take)
+                if done >= limit:
+                    break
+            take = pending[: max(0, limit - done)]
+            if take:
+                self.embeddings.embed_cached(take)
+                done += len(take)
+        except Exception:  # a cold cache is only slower
+            log.exception("could not warm the sentence cache")
+        log.info("sentence cache warmed: %d sentences in %.1f s", done, time.perf_counter() - started)
+        return done
 
     def snapshot(self, backend: str) -> SettingsSnapshot:
         """The settings recorded with feedback: which backend answered, the model, and how many passages."""

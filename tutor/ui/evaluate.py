@@ -1,0 +1,398 @@
+"""The Evaluate tab: upload a Q&A test set, run it with progress, read the summary, charts and failures,
+and download ``report.json``, ``report.csv`` and ``report.html``.
+
+Everything about evaluating lives in :mod:`tutor.eval`; this module only checks the upload, calls
+``load_testset``, ``run_testset``, ``check_gates`` and ``write_reports``, and renders what they return.
+
+The tab is open to everyone, like the Chat: a run only reads the index (it asks the same questions an
+official could ask) and writes its reports to a fresh folder ``<TUTOR_DATA_DIR>/eval/<timestamp>``. What
+protects the server is the upload check (``.jsonl``/``.csv`` only, at most ``MAX_TESTSET_MB`` and
+``MAX_QUESTIONS``, parsed by the evaluator's own loader) and one evaluation at a time.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import dataclasses
+import html
+import logging
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from tutor.errors import TutorError
+from tutor.eval import htmlpage
+from tutor.eval.gates import Gate, check_gates, lower_is_better, parse_threshold
+from tutor.eval.report import report_dict, write_reports
+from tutor.eval.runner import SUMMARY_METRICS, EvalRun, run_testset
+from tutor.eval.testset import TestItem, TestSetError, load_testset
+from tutor.ui import render
+from tutor.ui.services import Services
+
+log = logging.getLogger(__name__)
+
+TAB_LABEL = "Evaluate"
+SUFFIXES = (".jsonl", ".csv")
+MAX_TESTSET_MB = 5.0
+#: A run asks every question like an official would (about a second each here): cap it for a shared server.
+MAX_QUESTIONS = 500
+K_MIN, K_MAX = 1, 20
+ALL, FAILURES = "All questions", "Failures only"
+COLUMNS = ["Result", "ID", "Topic", "Question", "Why it failed", "Right source", "Key facts", "Citations",
+           "Behaviour", "Time (ms)"]
+_MAX_MESSAGE = 400
+#: The default that tells Gradio to pass a progress tracker (it makes a fresh one for every call).
+_PROGRESS = gr.Progress()
+Progress = Callable[[int, int, str], None]
+
+
+class EvaluationError(TutorError):
+    """The evaluation cannot start: the message is one line that says what to fix."""
+
+
+@dataclasses.dataclass
+class Outcome:
+    """A finished run as the tab shows it."""
+
+    run: EvalRun
+    gates: list[Gate]
+    folder: Path
+    paths: dict[str, Path]
+    testset: str
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return report_dict(self.run, self.gates)
+
+
+def one_line(message: str, limit: int = _MAX_MESSAGE) -> str:
+    text = " ".join(str(message).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# --- checking the inputs -----------------------------------------------------------------------------
+def load_upload(file: str | Path | None, name: str | None = None) -> list[TestItem]:
+    """The uploaded test set's items, or an :class:`EvaluationError` saying what is wrong with the file."""
+    if not file:
+        raise EvaluationError("Choose a test set first: a .jsonl or .csv file (see docs/evaluation.md).")
+    path = Path(file)
+    name = name or path.name
+    if path.suffix.lower() not in SUFFIXES:
+        raise EvaluationError(f"{name} is not a test set file: upload a .jsonl or .csv file.")
+    try:
+        size = path.stat().st_size
+        data = path.read_bytes() if 0 < size <= MAX_TESTSET_MB * 1024 * 1024 else b""
+    except OSError as exc:
+        raise EvaluationError(f"{name} could not be read ({exc.strerror or exc}); upload it again.") from exc
+    if size == 0:
+        raise EvaluationError(f"{name} is empty.")
+    if size > MAX_TESTSET_MB * 1024 * 1024:
+        raise EvaluationError(f"{name} is too large: {size / 1048576:.1f} MB (the limit is {MAX_TESTSET_MB:g} MB).")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise EvaluationError(f"{name} is not UTF-8 text: save it as UTF-8 and upload it again.") from None
+    if "\x00" in text:
+        raise EvaluationError(f"{name} is not a text file: upload a .jsonl or .csv file.")
+    try:
+        items = load_testset(path)
+    except TestSetError as exc:
+        detail = str(exc).replace(f"{path}: ", "").replace(str(path), name)
+        raise EvaluationError(one_line(f"{name} cannot be used: {detail}")) from exc
+    except (csv.Error, ValueError) as exc:
+        raise EvaluationError(one_line(f"{name} cannot be read: {exc}")) from exc
+    if len(items) > MAX_QUESTIONS:
+        raise EvaluationError(f"{name} has {len(items)} questions; the app runs at most {MAX_QUESTIONS} "
+                              "(use `python -m tutor.eval` for larger sets).")
+    return items
+
+
+def parse_gates(text: str | None) -> list[tuple[str, float]]:
+    """``"hit_at_k=0.9, false_refusal_rate=10%"`` -> ``[("hit_at_k", 0.9), ("false_refusal_rate", 0.1)]``."""
+    cleaned = re.sub(r"\s*=\s*", "=", (text or "").strip())
+    gates = []
+    for spec in (s for s in re.split(r"[,;\s]+", cleaned) if s):
+        name, _, value = spec.partition("=")
+        percent = value.endswith("%")
+        try:
+            metric, threshold = parse_threshold(spec.removesuffix("%"))
+        except ValueError as exc:
+            raise EvaluationError(f"Release gates: {str(exc).replace('--fail-under', '').strip()} "
+                                  "(write METRIC=VALUE, e.g. hit_at_k=0.9).") from None
+        if metric not in SUMMARY_METRICS:
+            raise EvaluationError(f"Release gates: unknown metric {metric!r}; choose from "
+                                  f"{', '.join(SUMMARY_METRICS)}.")
+        if percent:
+            threshold /= 100
+        if SUMMARY_METRICS[metric].unit == "share" and not 0 <= threshold <= 1:
+            raise EvaluationError(f"Release gates: {metric} is a share; give a value from 0 to 1 or a percentage "
+                                  f"(e.g. {metric}=0.9 or {metric}=90%).")
+        gates.append((metric, threshold))
+    return gates
+
+
+def eval_tutor(tutor: Any, k: int) -> Any:
+    """The app's tutor with its own retrieval depth ``k``.
+
+    ``run_testset`` sets ``retriever.config.k``; the shared tutor answers every chat, so the run gets a
+    shallow copy (same index, model and caches) with a config of its own.
+    """
+    clone = copy.copy(tutor)
+    retriever = getattr(tutor, "retriever", None)
+    config = getattr(retriever, "config", None)
+    if config is not None:
+        clone.retriever = copy.copy(retriever)
+        clone.retriever.config = copy.copy(config)
+        clone.retriever.config.k = k
+    return clone
+
+
+def reports_folder(settings: Any) -> Path:
+    """A new folder ``<data>/eval/<UTC timestamp>`` (with a suffix if that second is taken)."""
+    root = Path(settings.data_dir) / "eval"
+    root.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    for n in range(1, 100):
+        folder = root / (stamp if n == 1 else f"{stamp}-{n}")
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            continue
+        return folder
+    raise EvaluationError("Could not create a folder for the reports; try again in a second.")
+
+
+# --- the run -------------------------------------------------------------------------------------------
+def run_evaluation(services: Services, file: str | Path | None, k: float = 5, gates_text: str | None = "",
+                   progress: Progress | None = None, name: str | None = None) -> Outcome:
+    """Check the inputs, run the test set against the app's index and write the three reports."""
+    items = load_upload(file, name)
+    thresholds = parse_gates(gates_text)
+    k = int(k or 5)
+    if not K_MIN <= k <= K_MAX:
+        raise EvaluationError(f"k must be between {K_MIN} and {K_MAX}.")
+    store = services.store
+    if store.count() == 0:
+        raise EvaluationError("The library is empty: add documents in the Library tab (or run `python ingest.py`) "
+                              "before evaluating.")
+    testset = name or Path(str(file)).name
+    meta = {"testset": testset, "index": str(services.settings.chroma_url or services.settings.data_dir),
+            "chunks": store.count(), "documents": len(store.records()), "source": "app"}
+    run = run_testset(eval_tutor(services.tutor, k), items, k=k, embeddings=services.embeddings,
+                      progress=progress, show_progress=False, meta=meta)
+    gates = check_gates(run.summary, thresholds)
+    folder = reports_folder(services.settings)
+    paths = write_reports(run, folder, gates)
+    shutil.copyfile(str(file), folder / f"testset{Path(str(file)).suffix.lower()}")
+    log.info("evaluated %s (%d questions, k=%d): reports in %s", testset, len(items), k, folder)
+    return Outcome(run, gates, folder, paths, testset)
+
+
+# --- rendering -------------------------------------------------------------------------------------------
+def _badge(state: bool | None, yes: str, no: str) -> str:
+    return "–" if state is None else (yes if state else no)
+
+
+def question_rows(run: EvalRun) -> list[list[Any]]:
+    """One row per question for the table (plain text: the table shows cells literally)."""
+    rows = []
+    for r in run.results:
+        checks, facts = r.checks, r.item.key_facts
+        found = sum(r.facts_found)
+        cites = r.citation_checks
+        rank = r.first_rank
+        behaviour = (_badge(checks.get("behaviour"), "answered", "declined ✘") if r.item.answerable
+                     else _badge(checks.get("behaviour"), "declined", "answered ✘"))
+        rows.append([
+            "PASS" if r.passed else "FAIL", r.item.id, r.item.topic, r.item.question, "; ".join(r.diagnosis),
+            _badge(checks.get("retrieval"), f"#{rank}" if rank else "yes", "missed ✘"),
+            f"{found}/{len(facts)}" + ("" if found == len(facts) else " ✘") if facts and r.item.answerable else "–",
+            (f"{sum(c['supported'] for c in cites)}/{len(cites)}" + ("" if checks.get("citations") else " ✘")
+             if cites else "–"),
+            behaviour, round(r.latency_ms),
+        ])
+    return rows
+
+
+def filter_rows(rows: Sequence[Sequence[Any]], show: str | None) -> list[list[Any]]:
+    return [list(row) for row in rows if show != FAILURES or row[0] == "FAIL"]
+
+
+def verdict(outcome: Outcome) -> str:
+    """The one line above the results (Markdown)."""
+    results = outcome.run.results
+    failed = sum(not r.passed for r in results)
+    took = outcome.run.meta.get("duration_s")
+    head = (f"Evaluated **{len(results)}** questions from {render.md_escape(outcome.testset)}"
+            f"{f' in {took:g} s' if isinstance(took, (int, float)) else ''}: {len(results) - failed} passed every "
+            f"check, {failed} failed.")
+    missed = [g for g in outcome.gates if not g.passed]
+    if missed:
+        head += " Release gate missed: " + ", ".join(
+            f"{g.metric} {htmlpage.fmt(g.metric, g.value)} (needs {'≥' if g.higher_is_better else '≤'} "
+            f"{htmlpage.fmt(g.metric, g.threshold)})" for g in missed) + "."
+    elif outcome.gates:
+        head += " Every release gate met."
+    return f"{'✘' if missed else '✔'} {head} Reports saved in `eval/{outcome.folder.name}`."
+
+
+SUMMARY_CSS = """
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr)); gap: 10px; margin: 0 0 14px; }
+.card { border: 1px solid var(--border-color-primary); border-radius: var(--radius-lg); padding: 10px 12px;
+  background: var(--background-fill-secondary); }
+.card.pass { border-color: #4ac26b; } .card.fail { border-color: #cf222e; background: #fff1f0; color: #1f2328; }
+.card .l { font-weight: 700; font-size: 0.9rem; line-height: 1.25; }
+.card .v { font-size: 1.6rem; font-weight: 700; margin: 2px 0; }
+.card code { font-size: 0.75rem; color: var(--body-text-color-subdued); }
+.card .g { font-size: 0.8rem; font-weight: 700; }
+.charts { display: grid; grid-template-columns: 3fr 2fr; gap: 10px; }
+.panel { background: #fff; color: #1f2328; border: 1px solid var(--border-color-primary);
+  border-radius: var(--radius-lg); padding: 10px 12px; overflow-x: auto; }
+.panel h3 { font-size: 1rem; margin: 0 0 6px; }
+.muted { color: #57606a; font-size: 0.8rem; }
+table { border-collapse: collapse; width: 100%; font-size: 0.85rem; }
+th, td { text-align: left; padding: 4px 6px; border-bottom: 1px solid #eaeef2; }
+.topics { margin-top: 10px; }
+@media (max-width: 900px) { .charts { grid-template-columns: 1fr; } }
+"""
+
+
+def summary_html(data: dict[str, Any]) -> str:
+    """Summary cards (one per metric, with its name for the gates) and the report's own SVG charts."""
+    summary = data["summary"]
+    gate_by_metric = {g["metric"]: g for g in data.get("gates", [])}
+    cards = []
+    for metric, info in SUMMARY_METRICS.items():
+        if metric not in summary:
+            continue
+        gate = gate_by_metric.get(metric)
+        state, note = "", ""
+        if gate:
+            state = " pass" if gate["passed"] else " fail"
+            op = "≤" if lower_is_better(metric) else "≥"
+            note = (f'<div class="g">{"✔" if gate["passed"] else "✘"} gate {op} '
+                    f'{html.escape(htmlpage.fmt(metric, gate["threshold"]))}</div>')
+        cards.append(f'<div class="card{state}" title="{html.escape(info.help)}" data-metric="{metric}">'
+                     f'<div class="l">{html.escape(info.label)}</div>'
+                     f'<div class="v">{html.escape(htmlpage.fmt(metric, summary[metric]))}</div>'
+                     f"<code>{metric}</code>{note}</div>")
+    gates = {g["metric"]: g["threshold"] for g in data.get("gates", [])}
+    latencies = [float(q.get("latency_ms", 0)) for q in data["questions"]]
+    charts = (f'<div class="charts"><div class="panel"><h3>Metrics</h3>{htmlpage.metric_bars(summary, gates, {})}</div>'
+              f'<div class="panel"><h3>Answer time</h3>'
+              f'{htmlpage.latency_histogram(latencies, summary.get("latency_p50_ms"), summary.get("latency_p95_ms"))}'
+              "</div></div>")
+    topics = (f'<div class="panel topics"><h3>By topic</h3>{htmlpage.topic_table(data["by_topic"])}</div>'
+              if data.get("by_topic") else "")
+    return f'<div class="cards">{"".join(cards)}</div>{charts}{topics}'
+
+
+def report_frame(page: str) -> str:
+    """The self-contained report.html in a sandboxed iframe: its scripts (filters) run, but with no access
+    to the app's page, cookies or origin."""
+    return (f'<iframe title="Evaluation report" sandbox="allow-scripts" srcdoc="{html.escape(page, quote=True)}" '
+            'style="width:100%;height:760px;border:1px solid var(--border-color-primary);'
+            'border-radius:var(--radius-lg);background:#fff"></iframe>')
+
+
+def downloadable(paths: Sequence[Path]) -> list[str]:
+    """Paths Gradio may serve: it only hands out files under the working or temporary folder, so reports
+    kept elsewhere (``TUTOR_DATA_DIR=/var/lib/...``) are offered from a temporary copy."""
+    roots = [Path.cwd().resolve(), Path(tempfile.gettempdir()).resolve()]
+    if all(any(p.resolve().is_relative_to(root) for root in roots) for p in paths):
+        return [str(p) for p in paths]
+    copy_dir = Path(tempfile.mkdtemp(prefix="mwalimu-reports-"))
+    return [shutil.copy2(p, copy_dir / p.name) for p in paths]
+
+
+# --- the view ------------------------------------------------------------------------------------------
+class EvaluateView:
+    """Builds the Evaluate tab over the app's shared services."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def build(self) -> EvaluateView:
+        gr.Markdown(
+            "For evaluators: run a **test set** of questions with their expected key facts and sources against "
+            "this library, then read what passed, what failed and why. The format is in `docs/evaluation.md` "
+            "(one JSON object per line, or a CSV with the same columns); `python -m tutor.eval` runs the same "
+            "evaluation from the command line."
+        )
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=280):
+                self.file = gr.File(label=f"Test set (.jsonl or .csv, up to {MAX_TESTSET_MB:g} MB)",
+                                    file_types=list(SUFFIXES), type="filepath", elem_id="mw-eval-file")
+            with gr.Column(scale=2, min_width=280):
+                self.k = gr.Slider(K_MIN, K_MAX, value=self._default_k(), step=1, label="Passages per question (k)",
+                                   info="Passages retrieved for each question; also the cut-off of hit@k.")
+                self.gates = gr.Textbox(
+                    label="Release gates (optional)", max_lines=2, elem_id="mw-eval-gates",
+                    placeholder="e.g. hit_at_k=0.9, key_fact_recall=80%, false_refusal_rate=0.1",
+                    info="Fail the run when a metric is worse than this (names on the cards below).")
+                self.run_button = gr.Button("Run evaluation", variant="primary", elem_id="mw-eval-run")
+        self.message = gr.Markdown("", elem_id="mw-eval-message")
+        self.summary = gr.HTML("", elem_id="mw-eval-summary", css_template=SUMMARY_CSS, js_on_load=None)
+        self.show = gr.Radio([ALL, FAILURES], value=ALL, label="Questions", elem_id="mw-eval-show")
+        self.table = gr.Dataframe(headers=COLUMNS, value=[], interactive=False, wrap=True, elem_id="mw-eval-table",
+                                  label="Per question (the full report below has each answer and its passages)",
+                                  max_height=560,
+                                  column_widths=["7%", "7%", "9%", "24%", "23%", "7%", "6%", "6%", "6%", "5%"])
+        self.downloads = gr.File(label="Reports: report.json, report.csv, report.html", file_count="multiple",
+                                 interactive=False, elem_id="mw-eval-downloads")
+        with gr.Accordion("Full report (every answer, its citations and retrieved passages)", open=False):
+            self.report = gr.HTML("", elem_id="mw-eval-report", js_on_load=None)
+        self.rows = gr.State([])
+        self._wire()
+        return self
+
+    def _default_k(self) -> int:
+        config = getattr(getattr(self.services.tutor, "retriever", None), "config", None)
+        return min(max(int(getattr(config, "k", 5) or 5), K_MIN), K_MAX)
+
+    def run(self, file: str | None, k: float, gates_text: str, show: str,
+            progress: gr.Progress = _PROGRESS) -> tuple[Any, ...]:
+        """Message, summary and charts, table, downloads, full report, and the rows kept for filtering."""
+        def report(done: int, total: int, item_id: str) -> None:
+            progress((done, total), desc=f"Answered {done} of {total} ({item_id})", unit="questions")
+
+        try:
+            progress(0, desc="Reading the test set")
+            outcome = run_evaluation(self.services, file, k, gates_text, report)
+        except TutorError as exc:
+            return self._failed(one_line(str(exc)))
+        except Exception:
+            log.exception("the evaluation failed")
+            return self._failed("Sorry, the evaluation did not finish; the details are in the server log.")
+        rows = question_rows(outcome.run)
+        page = outcome.paths["html"].read_text(encoding="utf-8")
+        files = downloadable([outcome.paths["json"], outcome.paths["csv"], outcome.paths["html"]])
+        return (verdict(outcome), summary_html(outcome.data), filter_rows(rows, show), files, report_frame(page),
+                rows)
+
+    @staticmethod
+    def _failed(message: str) -> tuple[Any, ...]:
+        return render.error_note(message), "", [], None, "", []
+
+    @staticmethod
+    def filter(rows: list[list[Any]], show: str) -> list[list[Any]]:
+        return filter_rows(rows or [], show)
+
+    def _wire(self) -> None:
+        outputs = [self.message, self.summary, self.table, self.downloads, self.report, self.rows]
+        self.run_button.click(self.run, [self.file, self.k, self.gates, self.show], outputs,
+                              api_name="run_evaluation", concurrency_id="evaluate", concurrency_limit=1)
+        self.show.change(self.filter, [self.rows, self.show], self.table, api_visibility="private",
+                         queue=False)
+
+
+def build_tab(shell: Any) -> None:
+    """Called by :func:`tutor.ui.app.build_app` inside the Evaluate tab."""
+    EvaluateView(shell.services).build()
