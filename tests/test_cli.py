@@ -188,7 +188,8 @@ def test_locked_index_exits_2_with_a_clear_message(workspace: Workspace) -> None
 def test_two_ingests_at_once_one_waits_for_the_other(workspace: Workspace) -> None:
     factories.make_markdown(workspace.corpus / "new.md", "# New\n\nA note both runs see as new.\n")
     command = [sys.executable, str(REPO / "ingest.py"), "--json"]
-    runs = [subprocess.Popen(command, cwd=workspace.corpus.parent, env=workspace.env, stdout=subprocess.PIPE,
+    env = {**workspace.env, "TUTOR_INGEST_LOCK_TIMEOUT_S": "240"}  # the waiting one must outlast a model load
+    runs = [subprocess.Popen(command, cwd=workspace.corpus.parent, env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outputs = [run.communicate(timeout=300) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], [err for _, err in outputs]

@@ -26,7 +26,7 @@ DESIGN_METRICS = ("hit_at_k", "mrr", "key_fact_recall", "citation_precision", "r
 MISSING_FACT = "a fact that no document states"
 ITEMS: list[dict[str, Any]] = [
     {"id": "ecitizen", "question": "How many services are on eCitizen?", "key_facts": ["22,510"],
-     "sources": ["kenya-ecitizen"], "topic": "Kenya <b>policy</b>"},
+     "sources": ["kenya-ecitizen"], "topic": "Kenya policy"},
     {"id": "principles", "question": "What are the OECD AI principles?",
      "key_facts": ["values-based | value-based", MISSING_FACT], "sources": ["oecd-ai-principles"],
      "topic": "OECD"},
@@ -64,19 +64,20 @@ def finished(app_services: Any, testset: Path) -> tuple[Any, ...]:
 
 
 def test_run_shows_verdict_summary_charts_and_saves_reports(finished: tuple[Any, ...], app_services: Any) -> None:
-    message, summary, table, files, report, rows, progress = finished
-    assert message.startswith("✘ Evaluated **3** questions from small set.jsonl"), message
-    assert "2 passed every check, 1 failed" in message and "Release gate missed: key_fact_recall" in message
+    message, summary, _, files, report, _, progress = finished
+    assert message.startswith("Evaluated **3** questions from small set.jsonl"), message
+    assert "2 passed every check, 1 failed. ✘ Release gate missed: key_fact_recall 75.0% (needs ≥ 99.0%)." in message
     assert "\n" not in message
     for metric in DESIGN_METRICS:  # a card per DESIGN.md metric, named as the gates and report.json name it
         assert f'data-metric="{metric}"' in summary and f"<code>{metric}</code>" in summary
     assert 'aria-label="Summary metrics"' in summary and 'aria-label="Latency histogram"' in summary
-    assert "Kenya &lt;b&gt;policy&lt;/b&gt;" in summary and "<b>policy</b>" not in summary  # topics escaped
+    data = json.loads(Path(files[0]).read_text(encoding="utf-8"))
+    data["by_topic"]["<b>Kenya</b>"] = data["by_topic"].pop("Kenya policy")  # text from a test set is escaped
+    assert "&lt;b&gt;Kenya&lt;/b&gt;" in evaluate.summary_html(data) and "<b>Kenya" not in evaluate.summary_html(data)
 
     assert [Path(f).name for f in files] == ["report.json", "report.csv", "report.html"]
     folder = Path(files[0]).parent
     assert folder.parent == app_services.settings.data_dir / "eval" and (folder / "testset.jsonl").exists()
-    data = json.loads(Path(files[0]).read_text(encoding="utf-8"))
     assert set(DESIGN_METRICS) <= set(data["summary"]) and len(data["questions"]) == 3
     assert data["meta"]["k"] == 3 and data["meta"]["testset"] == "small set.jsonl"
     assert {g["metric"]: g["passed"] for g in data["gates"]} == {"hit_at_k": True, "key_fact_recall": False}
@@ -141,7 +142,9 @@ def test_an_oversized_upload_is_refused_before_reading(tmp_path: Path, monkeypat
      [("hit_at_k", 0.9), ("key_fact_recall", 0.8), ("false_refusal_rate", 0.1), ("latency_p95_ms", 2500.0)]),
 ])
 def test_release_gates_are_parsed(text: str, expected: list[tuple[str, float]]) -> None:
-    assert evaluate.parse_gates(text) == pytest.approx(expected)
+    gates = evaluate.parse_gates(text)
+    assert [name for name, _ in gates] == [name for name, _ in expected]
+    assert [value for _, value in gates] == pytest.approx([value for _, value in expected])
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -163,12 +166,25 @@ def test_an_empty_library_is_reported_before_running(settings: Any, embeddings: 
         evaluate.run_evaluation(services, testset)
 
 
+def test_reports_outside_the_served_folders_are_offered_from_a_copy(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    report = tmp_path / "data" / "report.json"
+    report.parent.mkdir()
+    report.write_text("{}", encoding="utf-8")
+    assert evaluate.downloadable([report]) == [str(report)]  # under the temporary folder: served as it is
+    served = tmp_path / "served"
+    served.mkdir()
+    monkeypatch.setattr(evaluate.tempfile, "gettempdir", lambda: str(served))
+    [copy] = evaluate.downloadable([report])
+    assert Path(copy).parent.parent == served and Path(copy).read_text(encoding="utf-8") == "{}"
+
+
 # --- the running app ----------------------------------------------------------------------------------
 def test_run_evaluation_endpoint(app_server: str, testset: Path) -> None:
     client = Client(app_server, verbose=False)
-    message, summary, table, files, report = client.predict(handle_file(str(testset)), 3, "", FAILURES,
+    message, summary, table, files, _ = client.predict(handle_file(str(testset)), 3, "", FAILURES,
                                                             api_name="/run_evaluation")
-    assert message.startswith("✔ Evaluated **3** questions"), message
+    assert message.startswith("Evaluated **3** questions") and "gate" not in message, message
     assert 'data-metric="hit_at_k"' in summary
     assert [row[1] for row in table["data"]] == ["principles"]  # the filter chosen before the run applies
     assert sorted(Path(f).name for f in files) == ["report.csv", "report.html", "report.json"]
@@ -212,7 +228,7 @@ def test_upload_run_and_read_the_results_in_a_browser(browser: Any, app_server: 
     assert summary.locator(".card").count() >= len(DESIGN_METRICS)
     assert summary.locator(".card.fail").count() == 1 and summary.locator("svg").count() >= 2
     table = page.locator("#mw-eval-table")
-    table.get_by_text("principles").first.wait_for()
+    page.wait_for_function("() => document.querySelector('#mw-eval-table').innerText.includes('principles')")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "page scrolls sideways"
     page.get_by_label(FAILURES).check()
     page.wait_for_function("() => !document.querySelector('#mw-eval-table').innerText.includes('ecitizen')")

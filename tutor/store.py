@@ -147,8 +147,9 @@ class ChunkStore:
 
     def publish_version(self, version: str) -> None:
         """Announce that the index changed (called once per ingestion, after the BM25 index is saved)."""
-        self.documents.modify(metadata={INDEX_VERSION_KEY: version})
-        self._seen_version = version
+        with self._refresh_lock:
+            self.documents.modify(metadata={INDEX_VERSION_KEY: version})
+            self._seen_version = version
 
     def refresh(self, force: bool = False) -> bool:
         """Embedded store: re-open the client if another process published a new index version since.

@@ -257,7 +257,7 @@ def locate_missing_facts(results: Sequence[QuestionResult], store: Any) -> None:
         for fact in r.unretrieved_facts:
             holders = [cid for cid, text in chunks if m.fact_stated(fact, text)]
             where[_unretrieved(fact, r.k)] = _unretrieved(fact, r.k) + (
-                f" (the gold document states it in {', '.join(holders[:3])}, which was not retrieved)" if holders
+                f" (the gold document states it in {', '.join(holders[:3])}: not in the top {r.k})" if holders
                 else " (the gold document never states it in these words: check the test item)")
         r.diagnosis = [where.get(reason, reason) for reason in r.diagnosis]
 

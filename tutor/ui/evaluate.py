@@ -47,6 +47,8 @@ K_MIN, K_MAX = 1, 20
 ALL, FAILURES = "All questions", "Failures only"
 COLUMNS = ["Result", "ID", "Topic", "Question", "Why it failed", "Right source", "Key facts", "Citations",
            "Behaviour", "Time (ms)"]
+#: In pixels, so that a phone scrolls the table sideways instead of squeezing every column to a letter.
+COLUMN_WIDTHS = ["64px", "96px", "104px", "250px", "290px", "78px", "66px", "76px", "96px", "66px"]
 _MAX_MESSAGE = 400
 #: The default that tells Gradio to pass a progress tracker (it makes a fresh one for every call).
 _PROGRESS = gr.Progress()
@@ -119,8 +121,7 @@ def parse_gates(text: str | None) -> list[tuple[str, float]]:
     cleaned = re.sub(r"\s*=\s*", "=", (text or "").strip())
     gates = []
     for spec in (s for s in re.split(r"[,;\s]+", cleaned) if s):
-        name, _, value = spec.partition("=")
-        percent = value.endswith("%")
+        percent = spec.endswith("%")
         try:
             metric, threshold = parse_threshold(spec.removesuffix("%"))
         except ValueError as exc:
@@ -235,14 +236,16 @@ def verdict(outcome: Outcome) -> str:
             f"check, {failed} failed.")
     missed = [g for g in outcome.gates if not g.passed]
     if missed:
-        head += " Release gate missed: " + ", ".join(
+        head += " ✘ Release gate missed: " + ", ".join(
             f"{g.metric} {htmlpage.fmt(g.metric, g.value)} (needs {'≥' if g.higher_is_better else '≤'} "
             f"{htmlpage.fmt(g.metric, g.threshold)})" for g in missed) + "."
     elif outcome.gates:
-        head += " Every release gate met."
-    return f"{'✘' if missed else '✔'} {head} Reports saved in `eval/{outcome.folder.name}`."
+        head += " ✔ Every release gate met."
+    return f"{head} Reports saved in `eval/{outcome.folder.name}`."
 
 
+#: Page-level style for the tab's table: the app's font rather than the data grid's monospace.
+PAGE_STYLE = "<style>#mw-eval-table * { font-family: var(--font) !important; }</style>"
 SUMMARY_CSS = """
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr)); gap: 10px; margin: 0 0 14px; }
 .card { border: 1px solid var(--border-color-primary); border-radius: var(--radius-lg); padding: 10px 12px;
@@ -250,7 +253,7 @@ SUMMARY_CSS = """
 .card.pass { border-color: #4ac26b; } .card.fail { border-color: #cf222e; background: #fff1f0; color: #1f2328; }
 .card .l { font-weight: 700; font-size: 0.9rem; line-height: 1.25; }
 .card .v { font-size: 1.6rem; font-weight: 700; margin: 2px 0; }
-.card code { font-size: 0.75rem; color: var(--body-text-color-subdued); }
+.card code { font-size: 0.75rem; color: var(--body-text-color-subdued); overflow-wrap: anywhere; }
 .card .g { font-size: 0.8rem; font-weight: 700; }
 .charts { display: grid; grid-template-columns: 3fr 2fr; gap: 10px; }
 .panel { background: #fff; color: #1f2328; border: 1px solid var(--border-color-primary);
@@ -261,6 +264,8 @@ table { border-collapse: collapse; width: 100%; font-size: 0.85rem; }
 th, td { text-align: left; padding: 4px 6px; border-bottom: 1px solid #eaeef2; }
 .topics { margin-top: 10px; }
 @media (max-width: 900px) { .charts { grid-template-columns: 1fr; } }
+@media (max-width: 600px) { .cards { grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 8px; }
+  .card { padding: 8px; } .card .l { font-size: 0.8rem; } .card .v { font-size: 1.25rem; } }
 """
 
 
@@ -309,7 +314,7 @@ def downloadable(paths: Sequence[Path]) -> list[str]:
     if all(any(p.resolve().is_relative_to(root) for root in roots) for p in paths):
         return [str(p) for p in paths]
     copy_dir = Path(tempfile.mkdtemp(prefix="mwalimu-reports-"))
-    return [shutil.copy2(p, copy_dir / p.name) for p in paths]
+    return [str(shutil.copy2(p, copy_dir / p.name)) for p in paths]
 
 
 # --- the view ------------------------------------------------------------------------------------------
@@ -339,12 +344,13 @@ class EvaluateView:
                     info="Fail the run when a metric is worse than this (names on the cards below).")
                 self.run_button = gr.Button("Run evaluation", variant="primary", elem_id="mw-eval-run")
         self.message = gr.Markdown("", elem_id="mw-eval-message")
-        self.summary = gr.HTML("", elem_id="mw-eval-summary", css_template=SUMMARY_CSS, js_on_load=None)
+        self.summary = gr.HTML("", elem_id="mw-eval-summary", css_template=SUMMARY_CSS, js_on_load=None,
+                               head=PAGE_STYLE)
         self.show = gr.Radio([ALL, FAILURES], value=ALL, label="Questions", elem_id="mw-eval-show")
         self.table = gr.Dataframe(headers=COLUMNS, value=[], interactive=False, wrap=True, elem_id="mw-eval-table",
                                   label="Per question (the full report below has each answer and its passages)",
                                   max_height=560,
-                                  column_widths=["7%", "7%", "9%", "24%", "23%", "7%", "6%", "6%", "6%", "5%"])
+                                  column_widths=COLUMN_WIDTHS)
         self.downloads = gr.File(label="Reports: report.json, report.csv, report.html", file_count="multiple",
                                  interactive=False, elem_id="mw-eval-downloads")
         with gr.Accordion("Full report (every answer, its citations and retrieved passages)", open=False):
@@ -364,7 +370,7 @@ class EvaluateView:
             progress((done, total), desc=f"Answered {done} of {total} ({item_id})", unit="questions")
 
         try:
-            progress(0, desc="Reading the test set")
+            progress(0, desc="Reading the test set; the first answer also warms up the model")
             outcome = run_evaluation(self.services, file, k, gates_text, report)
         except TutorError as exc:
             return self._failed(one_line(str(exc)))
