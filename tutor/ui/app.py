@@ -93,7 +93,8 @@ def _optional_tab(shell: Shell, module_name: str, label: str, tab_id: str) -> No
 def build_app(settings: Settings, services: Services | None = None) -> gr.Blocks:
     """The whole web app. ``services`` defaults to :func:`make_services` (tests pass their own)."""
     services = services or make_services(settings)
-    with gr.Blocks(title="Mwalimu", analytics_enabled=False) as demo:
+    # delete_cache: Gradio copies every served file (CSV exports, reports) into its cache; clear it hourly.
+    with gr.Blocks(title="Mwalimu", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
         gr.Markdown(HEADER, elem_id="mw-header")
         status = gr.Markdown("", elem_id="mw-status", label="Library status")
         with gr.Tabs(selected=CHAT_TAB) as tabs:

@@ -6,6 +6,7 @@ and which answers this session rated) lives in ``gr.State``; nothing here is sha
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -261,7 +262,7 @@ class ChatView:
 
     def _frame(self, frame: Frame, question: Any = "") -> tuple[Any, ...]:
         if frame.error:
-            gr.Warning(frame.error)
+            gr.Warning(html.escape(frame.error))
         buttons = [gr.update(value=text, visible=True) for text in frame.suggestions]
         buttons += [gr.update(value="", visible=False)] * (MAX_SUGGESTIONS - len(buttons))
         return (frame.messages, question, frame.sources, frame.note, gr.update(visible=bool(frame.suggestions)),
@@ -299,7 +300,7 @@ class ChatView:
         try:
             note = send_reason(self.services, pending, reason, comment)
         except TutorError as exc:
-            gr.Warning(str(exc))
+            gr.Warning(html.escape(str(exc)))
             return pending, gr.update(), gr.update(), gr.update(), render.error_note(str(exc))
         except Exception:
             log.exception("could not store the feedback reason")

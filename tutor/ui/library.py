@@ -8,6 +8,7 @@ is refused with a clear message when no password is configured. Ingestion goes t
 from __future__ import annotations
 
 import hmac
+import html
 import logging
 import shutil
 import time
@@ -203,7 +204,7 @@ class LibraryView:
         try:
             message = action()
         except TutorError as exc:
-            gr.Warning(str(exc))
+            gr.Warning(html.escape(str(exc)))
             message = str(exc)
         except Exception:
             log.exception("library action failed")
