@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from tests.factories import REPORT_PAGES, make_pdf
+from tutor.cloze import BLANK, cloze_from_chunks, generate_cloze
 from tutor.curriculum import (
-    BLANK,
     CURRICULUM_DIR,
     OECD_SKILL_GROUPS,
     UNESCO_AREAS,
@@ -23,14 +23,9 @@ from tutor.curriculum import (
     Curriculum,
     CurriculumError,
     Question,
-    check_options,
-    check_support,
-    cloze_from_chunks,
-    generate_cloze,
-    grade,
     load_curriculum,
-    normalise,
 )
+from tutor.grading import Grade, check_options, check_support, grade, normalise
 from tutor.ingestion import Ingestor
 from tutor.loaders.markdown import split_front_matter
 from tutor.store import ChunkStore
@@ -357,6 +352,20 @@ def test_multiple_choice_accepts_option_text_or_letter(curriculum: Curriculum) -
     feedback = result.feedback_markdown(curriculum.note_title(result.citation.doc_id))
     assert "Not quite" in feedback and question.explanation in feedback
     assert "NIST Cybersecurity Framework (CSF) 2.0" in feedback and "§ The six functions" in feedback
+
+
+def test_feedback_markdown_escapes_what_documents_say() -> None:
+    citation = Citation(doc_id="uploads/x", section="<b>Scope</b>", title="<script>alert(1)</script>")
+    result = Grade(
+        correct=False,
+        response="a",
+        expected="<img src=x onerror=alert(1)>",
+        explanation='The passage reads: "<iframe src=javascript:alert(1)>"',
+        citation=citation,
+    )
+    feedback = result.feedback_markdown()
+    assert "<script>" not in feedback and "<img" not in feedback and "<iframe" not in feedback
+    assert "<b>" not in feedback and "&lt;script&gt;" in feedback and "&lt;img src=x" in feedback
 
 
 def test_numbers_match_with_or_without_thousands_separators(curriculum: Curriculum) -> None:

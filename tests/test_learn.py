@@ -23,18 +23,20 @@ from conftest import free_port
 from gradio_client import Client
 
 from tutor import db
-from tutor.curriculum import BLANK, Citation, Curriculum, Grade, load_curriculum, normalise
+from tutor.cloze import BLANK
+from tutor.curriculum import Citation, Curriculum, load_curriculum
 from tutor.errors import TutorError
+from tutor.grading import Grade, normalise
 from tutor.ingestion import Ingestor
 from tutor.progress import LearnerNameError, ModuleProgress, ProgressStore
 from tutor.settings import Settings
 from tutor.store import ChunkStore
 from tutor.ui.app import build_app, launch_app
-from tutor.ui.learn import (
+from tutor.ui.learn import LearnView
+from tutor.ui.learn_desk import (
     LIBRARY_MODULE,
     NOT_SAVED,
     LearnDesk,
-    LearnView,
     Quiz,
     module_choices,
     progress_label,

@@ -1,4 +1,4 @@
-"""Learning paths, curated quizzes, a glossary, answer grading, and cloze questions from any ingested passage.
+"""Learning paths, curated quizzes and a glossary: the curriculum's models, loaded from YAML and checked.
 
 The curriculum is data, not code: ``<corpus>/_curriculum/`` holds ``modules.yaml`` (modules mapped to
 UNESCO's three civil-servant skill areas and the OECD digital-government skill groups), ``quizzes.yaml``
@@ -6,8 +6,12 @@ UNESCO's three civil-servant skill areas and the OECD digital-government skill g
 and ``glossary.yaml``. The folder starts with ``_`` so ingestion skips it. :func:`load_curriculum`
 validates all three files with pydantic and checks every reference against the notes on disk.
 
-How the Learn tab uses this module (and :mod:`tutor.progress`)
---------------------------------------------------------------
+Answer grading and the support checks live in :mod:`tutor.grading`, cloze questions from any ingested
+passage in :mod:`tutor.cloze`; both take this module's :class:`Question`, and this module imports only
+:mod:`tutor.grading` (which needs the models for type hints alone), so there is no import cycle.
+
+How the Learn tab uses this module (with :mod:`tutor.grading`, :mod:`tutor.cloze` and :mod:`tutor.progress`)
+------------------------------------------------------------------------------------------------------------
 Build once, in ``build_app(settings)`` (never at import time)::
 
     curriculum = load_curriculum(settings.corpus_dir)        # CurriculumError -> show "no curriculum" notice
@@ -28,14 +32,14 @@ Module page::
     curriculum.notes_for(module)      # NoteInfo: doc_id, title, publisher, year, url, sections
 
 Quiz: ``module.questions`` (curated, 6 or more). Show ``question.prompt`` and, for ``question.type ==
-"mcq"``, ``question.options`` as a radio; for ``"short"`` a textbox. Then::
+"mcq"``, ``question.options`` as a radio; for ``"short"`` a textbox. Then, with :mod:`tutor.grading`::
 
     result = grade(question, response)            # Grade: correct, expected, explanation, citation
     progress.record_answer(name, module.id, question.id, result.correct)
     result.feedback_markdown(curriculum.note_title(result.citation.doc_id))   # right/wrong + why + source
 
-Fresh practice on any ingested document (the same ``Question`` type, so ``grade`` and
-``feedback_markdown`` work unchanged; ``question.citation`` names the chunk, page or section)::
+Fresh practice on any ingested document, from :mod:`tutor.cloze` (the same ``Question`` type, so ``grade``
+and ``feedback_markdown`` work unchanged; ``question.citation`` names the chunk, page or section)::
 
     generate_cloze(store, doc_id=..., n=5, seed=..., vocabulary=curriculum.vocabulary())
 
@@ -49,21 +53,18 @@ Glossary search: ``curriculum.search_glossary(text)``. Export and delete: ``prog
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import math
-import random
 import re
-import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from tutor.errors import TutorError
+from tutor.grading import _contains, check_options, check_support, normalise
 from tutor.loaders.markdown import split_by_headings, split_front_matter
 
 log = logging.getLogger(__name__)
@@ -79,8 +80,6 @@ OECD_SKILL_GROUPS = {
     "professional": "Digital government professional (specialist) skills",
     "leadership": "Digital government leadership skills",
 }
-
-BLANK = "_____"
 
 
 class CurriculumError(TutorError):
@@ -474,505 +473,3 @@ def load_curriculum(corpus_dir: Path, *, check: bool = True) -> Curriculum:
         for problem in curriculum.problems():
             log.warning("curriculum: %s", problem)
     return curriculum
-
-
-# --- normalising, grading, support ------------------------------------------------------------
-
-_ARTICLES = frozenset({"a", "an", "the"})
-_TOKEN = re.compile(r"\d+(?:\.\d+)?%?|[^\W\d_]+")
-_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2212"), "-")
-
-
-def normalise(text: str) -> str:
-    """Lower-case words and numbers only: no punctuation, articles or thousands separators.
-
-    ``"The Data Protection Act, 2019"`` -> ``"data protection act 2019"``; ``"1,450"`` -> ``"1450"``;
-    ``"5 per cent"`` -> ``"5%"``.
-    """
-    value = unicodedata.normalize("NFKC", text).translate(_DASHES).casefold()
-    value = re.sub(r"(?<=\d)[,\u00a0\u202f](?=\d{3}(?!\d))", "", value)
-    value = re.sub(r"(\d)\s*(?:%|per\s?cent\b)", r"\1%", value)
-    value = value.replace("&", " and ")
-    return " ".join(t for t in _TOKEN.findall(value) if t not in _ARTICLES)
-
-
-def _contains(haystack: str, needle: str) -> bool:
-    """Whole-token containment of one normalised string in another."""
-    return bool(needle) and f" {needle} " in f" {haystack} "
-
-
-def _numbers(text: str) -> set[str]:
-    return set(re.findall(r"\d+(?:\.\d+)?", normalise(text)))
-
-
-@dataclass(frozen=True)
-class Grade:
-    """The outcome of one answer, with everything the feedback needs."""
-
-    correct: bool
-    response: str
-    expected: str
-    explanation: str
-    citation: Citation
-
-    def feedback_markdown(self, title: str | None = None) -> str:
-        verdict = "**Right.**" if self.correct else f"**Not quite.** The answer is: *{self.expected}*."
-        return f"{verdict}\n\n{self.explanation}\n\nSource: {self.citation.label(title)}"
-
-
-def grade(question: Question, response: str) -> Grade:
-    """Mark a response: an option (its text or its letter A-D) for multiple choice, free text otherwise.
-
-    Short answers match the answer or an accepted alternative after :func:`normalise`, or contain one
-    of them with at most three extra words ("the Govern function" for "Govern").
-    """
-    given = normalise(response or "")
-    correct = False
-    if question.type == "mcq":
-        chosen = next((o for o in question.options if normalise(o) == given), None)
-        letter = (response or "").strip().strip(".)").lower()  # before normalise, which drops "a"
-        if chosen is None and re.fullmatch(r"[a-d]", letter):
-            chosen = question.options["abcd".index(letter)]
-        correct = chosen == question.answer
-    elif given:
-        for candidate in (question.answer, *question.accepted):
-            want = normalise(candidate)
-            if given == want or (_contains(given, want) and len(given.split()) <= len(want.split()) + 3):
-                correct = True
-                break
-    return Grade(
-        correct=correct,
-        response=response,
-        expected=question.answer,
-        explanation=question.explanation,
-        citation=question.citation,
-    )
-
-
-_STOP = frozenset(
-    """
-    about after also and any are because been before being between both but can could does each for from
-    has have into its may more most must not only other over same should such than that their them then
-    there these they this those through under until upon very were what when where which while who whom
-    whose will with within would your
-    """.split()  # noqa: SIM905 - a word list reads better as text
-)
-
-
-def _content_words(normalised: str) -> list[str]:
-    return [w for w in normalised.split() if len(w) >= 4 and w not in _STOP and not w[0].isdigit()]
-
-
-@dataclass(frozen=True)
-class Support:
-    ok: bool
-    reason: str
-
-
-def check_support(question: Question, section_text: str, min_coverage: float = 0.6) -> Support:
-    """Is the question's answer supported by the text of the section it cites?
-
-    Supported when the section contains the whole answer (normalised, whole tokens). Otherwise the
-    answer must (1) list ``evidence`` phrases, each taken from the answer and each found in the section,
-    (2) have every number it states present in the section, and (3) have at least ``min_coverage`` of its
-    content words (4+ letters, compared by their first 5 letters, so "governs" meets "governance")
-    present in the section. Accepted alternatives may not introduce numbers the answer lacks.
-    """
-    text = normalise(section_text)
-    answer = normalise(question.answer)
-    if not text:
-        return Support(False, "the cited section is empty")
-    for alternative in question.accepted:
-        extra = _numbers(alternative) - _numbers(question.answer)
-        if extra:
-            return Support(
-                False, f"accepted answer {alternative!r} has numbers the answer lacks: {sorted(extra)}"
-            )
-    if _contains(text, answer):
-        return Support(True, "the section states the answer")
-    missing_numbers = sorted(_numbers(question.answer) - _numbers(section_text))
-    if missing_numbers:
-        return Support(
-            False, f"the section never states {', '.join(missing_numbers)} (answer {question.answer!r})"
-        )
-    if not question.evidence:
-        return Support(
-            False, f"the section does not contain the answer {question.answer!r} and no evidence is listed"
-        )
-    absent = [t for t in question.evidence if not _contains(text, normalise(t))]
-    if absent:
-        return Support(False, f"the section does not contain {absent[0]!r}")
-    words = _content_words(answer)
-    if words:
-        stems = {w[:5] for w in text.split()}
-        share = sum(w[:5] in stems for w in words) / len(words)
-        if share < min_coverage:
-            return Support(False, f"only {share:.0%} of the answer's words appear in the section")
-    return Support(True, "the section contains the answer's evidence")
-
-
-def _anchor(keys: Sequence[str], prompt_words: set[str], sentences: Sequence[str]) -> int:
-    """How many prompt words the best sentence holding one of ``keys`` shares (-1: none holds one)."""
-    best = -1
-    for sentence in sentences:
-        if any(_contains(sentence, k) for k in keys if k):
-            best = max(best, len(prompt_words & {w[:5] for w in sentence.split()}))
-    return best
-
-
-def check_options(question: Question, section_text: str) -> Support:
-    """For multiple choice: is the answer at least as well anchored to the prompt as every distractor?
-
-    Each option is located in the section's sentences (the answer also by its evidence phrases), and
-    scored by the prompt words (content words by 5-letter stem, and numbers) its best sentence shares.
-    A distractor that the section ties more closely to the prompt than the answer means the answer key
-    probably picked the wrong item from a list the section gives ("Respond" where it says "Recover").
-    """
-    if question.type != "mcq":
-        return Support(True, "not multiple choice")
-    sentences = [normalise(s) for s in _sentences(section_text)]
-    prompt = normalise(question.prompt)
-    words = {w[:5] for w in _content_words(prompt)} | set(re.findall(r"\d+(?:\.\d+)?", prompt))
-    answer = _anchor(
-        [normalise(question.answer), *(normalise(e) for e in question.evidence)], words, sentences
-    )
-    for option in question.options:
-        if option != question.answer and _anchor([normalise(option)], words, sentences) > answer:
-            return Support(
-                False, f"the section ties option {option!r} to the question more closely than the answer"
-            )
-    return Support(True, "the answer fits the question best")
-
-
-# --- cloze questions from ingested passages -----------------------------------------------------
-
-
-class ChunkSource(Protocol):
-    """What cloze generation needs from :class:`tutor.store.ChunkStore`."""
-
-    def iter_chunks(self, page: int = ...) -> Iterator[tuple[str, str, dict[str, Any]]]: ...
-
-    def get(self, ids: Sequence[str]) -> list[Any]: ...
-
-    def record(self, doc_id: str) -> Any: ...
-
-
-Chunk = tuple[str, str, dict[str, Any]]  # (chunk id, text, metadata) as ChunkStore.iter_chunks yields them
-
-_MONTH = (
-    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
-    r"Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
-)
-_EDGE_L = r"(?<![\w/.\-*#])"
-_EDGE_R = r"(?![\w/\-#]|\.\d)"
-#: Numbers right after a capitalised word are usually part of a name ("CSF 2.0", "Article 4", "Phase 1").
-_NAMED = re.compile(r"(?:\b[A-Z][\w.]*\.?|\bNo\.)\s*$")
-_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    (
-        "date",
-        re.compile(rf"{_EDGE_L}(?:\d{{1,2}}(?:[–-]\d{{1,2}})?\s+)?{_MONTH}\.?\s+(?:19|20)\d{{2}}{_EDGE_R}"),
-    ),
-    ("money", re.compile(r"(?:KSh|Sh|US\$|\$|€)\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|billion|bn|m)\b)?")),
-    ("percent", re.compile(rf"{_EDGE_L}\d+(?:\.\d+)?%")),
-    ("year", re.compile(rf"{_EDGE_L}(?:19|20)\d{{2}}{_EDGE_R}")),
-    ("number", re.compile(rf"{_EDGE_L}\d{{1,3}}(?:,\d{{3}})+{_EDGE_R}|{_EDGE_L}\d+(?:\.\d+)?{_EDGE_R}")),
-]
-_ACRONYM = re.compile(r"(?<![\w/.\-])[A-Z][A-Z0-9]{2,6}(?![\w/\-])")
-_PHRASE = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:(?:of|and|for|on|the)\s+)?[A-Z][a-z]+){1,4}\b")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?(?:[A-Z]|[a-z][A-Z]))")
-#: When a sentence offers several blanks: figures and dates first, then glossary terms, acronyms, names.
-_PRIORITY = {
-    "date": 0,
-    "money": 0,
-    "percent": 0,
-    "year": 1,
-    "number": 1,
-    "vocab": 2,
-    "acronym": 3,
-    "phrase": 4,
-}
-
-
-@dataclass(frozen=True)
-class _Candidate:
-    text: str
-    kind: str  # date | money | percent | year | number | term
-    shape: str  # finer class that distractors should share (see _shape)
-    start: int
-    end: int
-    rank: int  # lower is a better blank
-
-
-def _clean_line(line: str) -> str:
-    line = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line)  # [text](url) -> text
-    line = re.sub(r"^\s*(?:[-*+]|\d+\.)\s+", "", line)  # list markers
-    line = line.replace("**", "").replace("__", "")
-    line = re.sub(r"(?<![\w*])\*(?=[^\s*])([^*]+?)(?<=\S)\*(?![\w*])", r"\1", line)  # *italics*, not *2222#
-    return " ".join(line.split())
-
-
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+\.)\s+")
-
-
-def _sentences(text: str) -> list[str]:
-    """Sentences of Markdown or extracted text: wrapped lines joined, list items and headings kept apart."""
-    blocks: list[str] = []
-    joinable = False
-    for raw in text.splitlines():
-        stripped = raw.strip()
-        if not stripped or stripped.startswith(("#", "|", ">", "```")):
-            joinable = False
-            continue
-        if joinable and not _LIST_ITEM.match(raw):
-            blocks[-1] += " " + stripped
-        else:
-            blocks.append(stripped)
-        joinable = True
-    out: list[str] = []
-    for block in blocks:
-        out += [s.strip() for s in _SENTENCE_END.split(_clean_line(block)) if s.strip()]
-    return out
-
-
-def passage_sentences(text: str) -> list[str]:
-    """Sentences of a chunk fit for a blank: Markdown removed, list items kept, 6-45 words, no URLs."""
-    return [s for s in _sentences(text) if 6 <= len(s.split()) <= 45 and "http" not in s]
-
-
-def _shape(kind: str, text: str) -> str:
-    if kind == "term":
-        return (
-            "acronym"
-            if re.fullmatch(r"[A-Z][A-Za-z0-9]*[A-Z0-9]", text) and sum(c.isupper() for c in text) >= 2
-            else "words"
-        )
-    if kind == "date":
-        return "range" if re.search(r"\d[–-]\d", text) else ("day" if text[0].isdigit() else "month")
-    if kind == "number":
-        return "decimal" if "." in text else "integer"
-    return kind
-
-
-def _overlaps(a: tuple[int, int], spans: Iterable[tuple[int, int]]) -> bool:
-    return any(a[0] < e and s < a[1] for s, e in spans)
-
-
-def _vocabulary_pattern(vocabulary: Sequence[str]) -> re.Pattern[str] | None:
-    terms = sorted({v.strip() for v in vocabulary if len(v.strip()) >= 3}, key=lambda t: (-len(t), t))
-    if not terms:
-        return None
-    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(t) for t in terms) + r")(?![\w-])", re.IGNORECASE)
-
-
-def _candidates(sentence: str, vocabulary: re.Pattern[str] | None) -> list[_Candidate]:
-    """Key terms, numbers and dates in a sentence; figures, then longer terms, win overlaps."""
-    found: list[_Candidate] = []
-    spans: list[tuple[int, int]] = []
-
-    def add(kind: str, source: str, start: int, end: int) -> None:
-        if not _overlaps((start, end), spans):
-            spans.append((start, end))
-            text = sentence[start:end]
-            shape = _shape(kind, text)
-            if shape == "words":  # glossary terms and capitalised names are different species
-                shape = "vocab" if source == "vocab" else "phrase"
-            found.append(_Candidate(text, kind, shape, start, end, _PRIORITY[source]))
-
-    for kind, pattern in _PATTERNS:
-        for m in pattern.finditer(sentence):
-            if (
-                kind in {"number", "year"}
-                and _NAMED.search(sentence[: m.start()])
-                and not _overlaps(m.span(), spans)
-            ):
-                spans.append(m.span())  # part of a name: neither a blank nor a distractor
-                continue
-            add(kind, kind, m.start(), m.end())
-    if vocabulary is not None:
-        for m in vocabulary.finditer(sentence):
-            add("term", "vocab", m.start(), m.end())
-    for m in _ACRONYM.finditer(sentence):
-        add("term", "acronym", m.start(), m.end())
-    for m in _PHRASE.finditer(sentence):
-        if m.start() > 0:  # a capital at the start of a sentence proves nothing
-            add("term", "phrase", m.start(), m.end())
-    return found
-
-
-def _value(text: str) -> float | None:
-    digits = re.sub(r"[^\d.]", "", text.replace(",", "")).strip(".")
-    try:
-        return float(digits)
-    except ValueError:
-        return None
-
-
-def _closeness(answer: _Candidate, other: tuple[str, str]) -> tuple[int, float]:
-    """Sort key for distractors: same shape first, then nearest in size, year or length."""
-    text, shape = other
-    mismatch = int(shape != answer.shape)
-    if answer.kind in {"number", "money", "percent", "year", "date"}:
-        a, b = (
-            _value(answer.text[-4:] if answer.kind == "date" else answer.text),
-            _value(text[-4:] if answer.kind == "date" else text),
-        )
-        if a is not None and b is not None:
-            if answer.kind in {"year", "date"}:
-                return mismatch, abs(a - b)
-            return mismatch, abs(math.log10(max(a, 1e-6)) - math.log10(max(b, 1e-6)))
-        return mismatch, 0.0
-    return mismatch, abs(len(text.split()) - len(answer.text.split()))
-
-
-def _pick_distractors(
-    answer: _Candidate, sentence: str, pool: Sequence[tuple[str, str, str]], rng: random.Random, n: int
-) -> list[str]:
-    """``n`` values of the same kind from other chunks: not equal to, inside, or around the answer."""
-    key, in_sentence = normalise(answer.text), normalise(sentence)
-    value = _value(answer.text) if answer.kind in {"number", "money", "percent"} else None
-    if answer.kind == "term":  # an acronym among phrases (or the reverse) would give the answer away
-        pool = [p for p in pool if p[2] == answer.shape]
-    seen = {key}
-    options: list[tuple[str, str]] = []
-    for kind, text, shape in pool:
-        norm = normalise(text)
-        if kind != answer.kind or norm in seen or not norm or _contains(in_sentence, norm):
-            continue
-        if _contains(key, norm) or _contains(norm, key) or (value is not None and _value(text) == value):
-            continue
-        seen.add(norm)
-        options.append((text, shape))
-    if len(options) < n:
-        return []
-    options.sort(key=lambda o: _closeness(answer, o))
-    return [
-        _match_case(answer.text, text) for text in rng.sample([t for t, _ in options[: max(3 * n, 6)]], n)
-    ]
-
-
-def _match_case(answer: str, option: str) -> str:
-    """Give a common-noun distractor the answer's initial case, so capitals do not betray the answer."""
-    words = option.split()
-    if not words or any(c.isupper() for c in option[1:]) or not answer[:1].isalpha():
-        return option
-    return (option[0].upper() if answer[0].isupper() else option[0].lower()) + option[1:]
-
-
-def _chunks_of(store: ChunkSource, doc_id: str | None) -> list[Chunk]:
-    if doc_id is None:
-        return list(store.iter_chunks())
-    record = store.record(doc_id)
-    if record is not None and getattr(record, "chunk_ids", None):
-        return [(h.id, h.text, h.metadata) for h in store.get(list(record.chunk_ids))]
-    return [c for c in store.iter_chunks() if c[2].get("doc_id") == doc_id]
-
-
-def generate_cloze(
-    store: ChunkSource,
-    doc_id: str | None = None,
-    n: int = 5,
-    seed: int | str = 0,
-    vocabulary: Sequence[str] = (),
-    pool_limit: int = 3000,
-) -> list[Question]:
-    """Fill-in-the-blank questions from one ingested document's chunks (or from the whole index).
-
-    Each question blanks a key term, number or date in one sentence of a real passage and cites that
-    chunk (doc_id, page or section, chunk id). Distractors are values of the same kind from other chunks
-    (of the same document first, then up to ``pool_limit`` chunks of the index). The same index, seed and
-    vocabulary always give the same questions; fewer than ``n`` come back when the passages run out.
-    """
-    chunks = _chunks_of(store, doc_id)
-    pool: list[Chunk] = []
-    for i, chunk in enumerate(store.iter_chunks()):
-        if i >= pool_limit:
-            break
-        pool.append(chunk)
-    return cloze_from_chunks(chunks, n=n, seed=seed, vocabulary=vocabulary, pool=pool)
-
-
-def cloze_from_chunks(
-    chunks: Sequence[Chunk],
-    n: int = 5,
-    seed: int | str = 0,
-    vocabulary: Sequence[str] = (),
-    pool: Sequence[Chunk] = (),
-) -> list[Question]:
-    """The pure core of :func:`generate_cloze`: ``chunks`` to ask about, ``pool`` for distractors."""
-    vocab = _vocabulary_pattern(vocabulary)
-    chunks = sorted({c[0]: c for c in chunks}.values(), key=lambda c: c[0])
-    own_docs = {str(c[2].get("doc_id", "")) for c in chunks}
-    everything = sorted(
-        {c[0]: c for c in [*chunks, *pool]}.values(),
-        key=lambda c: (str(c[2].get("doc_id", "")) not in own_docs, c[0]),
-    )
-    found = {
-        cid: [(c.kind, c.text, c.shape) for s in passage_sentences(text) for c in _candidates(s, vocab)]
-        for cid, text, _ in everything
-    }
-
-    rng = random.Random(f"cloze:{seed}")
-    order = list(chunks)
-    rng.shuffle(order)
-    questions: list[Question] = []
-    used_sentences: set[str] = set()
-    used_answers: set[str] = set()
-    for _ in range(3):  # spread questions across chunks first, then come back for more
-        for chunk_id, text, meta in order:
-            if len(questions) >= n:
-                return questions
-            distractors = [item for cid, _, _ in everything if cid != chunk_id for item in found[cid]]
-            sentences = [s for s in passage_sentences(text) if s not in used_sentences]
-            rng.shuffle(sentences)
-            for sentence in sentences:
-                question = _cloze_for(sentence, chunk_id, meta, vocab, distractors, used_answers, rng)
-                if question is not None:
-                    used_sentences.add(sentence)
-                    used_answers.add(normalise(question.answer))
-                    questions.append(question)
-                    break
-    return questions
-
-
-def _cloze_for(
-    sentence: str,
-    chunk_id: str,
-    meta: dict[str, Any],
-    vocab: re.Pattern[str] | None,
-    pool: Sequence[tuple[str, str, str]],
-    used_answers: set[str],
-    rng: random.Random,
-) -> Question | None:
-    candidates = _candidates(sentence, vocab)
-    rng.shuffle(candidates)
-    candidates.sort(key=lambda c: c.rank)
-    for cand in candidates:
-        key = normalise(cand.text)
-        if key in used_answers or normalise(sentence).count(key) > 1 or len(cand.text) > len(sentence) / 2:
-            continue  # already asked, given away by a second mention, or too little left to recall from
-        distractors = _pick_distractors(cand, sentence, pool, rng, 3)
-        if not distractors:
-            continue
-        options = [cand.text, *distractors]
-        rng.shuffle(options)
-        digest = hashlib.sha1(f"{chunk_id}|{sentence}|{cand.text}".encode()).hexdigest()[:12]
-        page = meta.get("page")
-        citation = Citation(
-            doc_id=str(meta.get("doc_id") or chunk_id.split(":")[0]),
-            section=str(meta.get("section") or ""),
-            page=int(page) if isinstance(page, (int, float)) and page else None,
-            chunk_id=chunk_id,
-            title=str(meta.get("title") or ""),
-        )
-        return Question(
-            id=f"cloze-{digest}",
-            type="mcq",
-            origin="cloze",
-            kind=cand.kind,
-            options=tuple(options),
-            prompt=f"Fill in the blank: {sentence[: cand.start]}{BLANK}{sentence[cand.end :]}",
-            answer=cand.text,
-            explanation=f'The passage reads: "{sentence}"',
-            citation=citation,
-        )
-    return None

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tutor.events import Source
+from tutor.grading import Grade
 
 _MD_SPECIAL = re.compile(r"([\\`*_~|])")
 EMPTY_LIBRARY = ("The library is empty: run `python ingest.py` on the server, or upload documents in the "
@@ -76,6 +77,39 @@ def source_card(source: Source) -> str:
         f'<blockquote class="mw-passage">{highlight(source.text, source.cited_sentences)}</blockquote>'
         "</li>"
     )
+
+
+def cited_source_html(title: str, url: str, page: int | None = None, section: str = "") -> str:
+    """``Source: Title § Section`` (or ``, p. N``), escaped, the title linked to the original (plain web
+    links only)."""
+    link = safe_url(url)
+    name = html.escape(title)
+    if link:
+        name = f'<a href="{html.escape(link)}" target="_blank" rel="noopener noreferrer">{name}</a>'
+    where = f", p. {page}" if page else (f" § {html.escape(section)}" if section else "")
+    return f"Source: {name}{where}"
+
+
+def feedback_html(result: Grade, source: str, note: str = "") -> str:
+    """Right or wrong, the explanation and the source of a quiz answer as escaped HTML (a generated question
+    quotes a document, which may hold Markdown or HTML), in a box whose colour repeats what the words say.
+
+    ``source`` is HTML already (see :func:`cited_source_html`); ``note``, plain text, ends the box.
+    """
+    if result.correct:
+        verdict = '<p class="mw-verdict">Right.</p>'
+    else:
+        verdict = ('<p class="mw-verdict">Not quite.</p><p>The answer is: '
+                   f"<strong>{html.escape(result.expected)}</strong>.</p>")
+    parts = [
+        verdict,
+        f"<p>{html.escape(result.explanation)}</p>",
+        f'<p class="mw-feedback-source">{source}</p>',
+    ]
+    if note:
+        parts.append(f"<p><em>{html.escape(note)}</em></p>")
+    kind = "mw-right" if result.correct else "mw-wrong"
+    return f'<div class="mw-feedback {kind}" role="status">{"".join(parts)}</div>'
 
 
 def sources_html(sources: Sequence[Source], refused: bool = False, pending: bool = False) -> str:
