@@ -150,6 +150,11 @@ class LocalEmbeddings(Embeddings):
                 rows.append(vec)
         return np.vstack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
 
+    def clear_cache(self) -> None:
+        """Forget cached query-time embeddings (benchmarks measure cold answers with it)."""
+        with self._cache_lock:
+            self._cache.clear()
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.embed_array(texts).tolist()
 
