@@ -301,8 +301,11 @@ def test_beir_mode_scores_dense_bm25_and_hybrid(tmp_path: Path, embeddings: Loca
     assert set(result["rrf_sweep"]) == {"1:1", "1:2"} and result["rrf_sweep"]["1:1"] == result["results"]["hybrid"]
     assert result["hybrid_checked_with_retrieve"]["same_ranking"] == 1.0  # RRF of the two = retrieve() itself
     assert result["timings_s"]["documents"] == 6 and not (tmp_path / "data" / "chroma").exists()
-    assert main(["--beir", str(folder), "--out", str(tmp_path / "o2"), "--no-progress",
+    assert result["corpus_embeddings"]["precision"] in {"float32", "bfloat16"}
+    assert main(["--beir", str(folder), "--out", str(tmp_path / "o2"), "--no-progress", "--fp32",
                  "--fail-under", "bm25.ndcg_at_10=1.01"], settings=settings, embeddings=embeddings) == 2
+    exact = json.loads((tmp_path / "o2" / "beir.json").read_text())
+    assert exact["corpus_embeddings"]["precision"] == "float32" and exact["gates"][0]["passed"] is False
 
 
 # --- feedback --------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
@@ -264,11 +265,14 @@ class ChunkStore:
         by_id = {i: Hit(i, t, m, 0.0) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])}
         return [by_id[i] for i in ids if i in by_id]
 
+    def _page(self, limit: int, offset: int) -> Any:
+        return self.chunks.get(include=["documents", "metadatas"], limit=limit, offset=offset)
+
     def iter_chunks(self, page: int = 5000) -> Iterator[tuple[str, str, Metadata]]:
         """Every chunk as (id, text, metadata), paged so memory stays flat on big indexes."""
         offset = 0
         while True:
-            got = self._read(lambda at=offset: self.chunks.get(include=["documents", "metadatas"], limit=page, offset=at))
+            got = self._read(partial(self._page, page, offset))
             if not got["ids"]:
                 return
             yield from zip(got["ids"], got["documents"], got["metadatas"])

@@ -58,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="with --beir: also score hybrid retrieval with these dense:lexical RRF weights, "
                              "e.g. 1:1.5,1:2")
     parser.add_argument("--max-queries", type=int, help="with --beir: evaluate only the first N judged queries")
+    parser.add_argument("--fp32", action="store_true",
+                        help="with --beir: embed the corpus in float32 even where bfloat16 is faster and equivalent")
     parser.add_argument("--export-feedback", type=Path, metavar="OUT.jsonl",
                         help="write thumbs-down feedback as draft test items to OUT.jsonl")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -137,7 +139,8 @@ def _beir(parser: argparse.ArgumentParser, args: argparse.Namespace, settings: A
     except ValueError as exc:
         parser.error(str(exc))
     result = run_beir(args.beir, settings, embeddings or make_embeddings(settings), weights=weights,
-                      max_queries=args.max_queries, show_progress=False if args.no_progress else None)
+                      max_queries=args.max_queries, show_progress=False if args.no_progress else None,
+                      allow_bf16=not args.fp32)
     flat = {f"{mode}.{metric}": value for mode, values in result["results"].items() for metric, value in values.items()}
     gates = check_gates(flat, beir_gates)
     result["gates"] = [g.to_dict() for g in gates]
