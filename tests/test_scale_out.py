@@ -92,7 +92,7 @@ def _cited_titles(sources: list[dict[str, Any]]) -> set[str]:
 def test_a_document_uploaded_through_one_replica_is_cited_by_the_other(deployment: Deployment,
                                                                        tmp_path: Path) -> None:
     a, b = Client(deployment.a.url, verbose=False), Client(deployment.b.url, verbose=False)
-    assert not (deployment.b.process.poll()), "replica B died"
+    assert deployment.a.process.poll() is None and deployment.b.process.poll() is None, "a replica died"
     # Replica B's own data folder was empty: it built its BM25 copy from the shared index at start-up.
     assert re.search(r"rebuilt BM25 index v\d+ from the store", deployment.b.log_text()), deployment.b.log_text()[-3000:]
     _, before = b.predict(QUESTION, api_name="/ask")
