@@ -242,6 +242,24 @@ def test_baseline_adds_deltas_and_lists_questions_that_got_worse(
     assert "got worse" in html and "vs baseline" in html
 
 
+def test_backend_option_answers_with_an_llm(library: Settings, testset: Path, embeddings: LocalEmbeddings,
+                                           tmp_path: Path) -> None:
+    """``--backend openai:<model>`` evaluates the LLM answerer (a stub OpenAI-compatible server on localhost)."""
+    from openai_stub import OpenAIStub
+
+    reply = "The Kenya Civil Aviation Authority licenses every commercial drone operator in the country [1]."
+    with OpenAIStub(lambda request: reply) as stub:
+        with_llm = library.model_copy(update={"llm_base_url": stub.base_url})
+        status = main([str(testset), "--out", str(tmp_path), "--k", "3", "--no-progress",
+                       "--backend", "openai:stub-model"], settings=with_llm, embeddings=embeddings)
+    assert status == 0 and stub.requests
+    data = json.loads((tmp_path / "report.json").read_text())
+    assert data["meta"]["backend"] == "openai:stub-model"
+    t1 = next(q for q in data["questions"] if q["id"] == "t1")
+    assert t1["backend"] == "openai:stub-model" and t1["scores"]["key_fact_recall"] == 1.0
+    assert t1["scores"]["citation_precision"] == 1.0
+
+
 def test_corpus_option_builds_a_fresh_index(library: Settings, testset: Path, embeddings: LocalEmbeddings,
                                             tmp_path: Path) -> None:
     empty = Settings(data_dir=tmp_path / "data", _env_file=None)  # type: ignore[call-arg]
