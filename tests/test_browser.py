@@ -7,7 +7,6 @@ screenshots the README shows: ``docs/chat.png`` and ``docs/chat-phone.png``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,16 +24,6 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 ANSWER_TIMEOUT_MS = 90_000
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("chromium is not installed: apt-get install -y chromium fonts-dejavu-core")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 def wait_for_answer(page: Any, answers: int = 1) -> str:

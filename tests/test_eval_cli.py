@@ -381,42 +381,34 @@ def test_development_set_gate_on_the_starter_library(ingested_corpus: Settings, 
 
 # --- the report in a browser ----------------------------------------------------------------------------
 @pytest.mark.browser
-def test_html_report_opens_and_filters_in_chromium(real_run: tuple[int, Path]) -> None:
+def test_html_report_opens_and_filters_in_chromium(real_run: tuple[int, Path], browser: Any) -> None:
     """Open report.html in Debian's Chromium, check the failure filter, save a screenshot to docs/report.png."""
-    chromium = Path("/usr/bin/chromium")
-    if not chromium.exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
     out = real_run[1]
     data = json.loads((out / "report.json").read_text())
     failures = sum(not q["passed"] for q in data["questions"])
     assert failures >= 1
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(chromium), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"])
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1000})
-            requests: list[str] = []
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto((out / "report.html").as_uri())
-            assert page.title().startswith("Mwalimu evaluation")
-            assert page.locator("details.q:visible").count() == len(ITEMS)
-            assert page.locator(".card").first.is_visible()
-            page.click("button[data-mode=fail]")
-            assert page.locator("details.q:visible").count() == failures
-            assert page.locator("#shown").inner_text() == str(failures)
-            first = page.locator("details.q:visible").first
-            first.locator(":scope > summary").click()
-            assert first.locator(".why").is_visible() and first.locator(".answer").is_visible()
-            page.click("button[data-mode=all]")
-            page.select_option("#topic", "Out of scope")
-            assert page.locator("details.q:visible").count() == 2
-            page.select_option("#topic", "")
-            page.click("button[data-mode=fail]")
-            (REPO / "docs").mkdir(exist_ok=True)
-            page.screenshot(path=str(REPO / "docs" / "report.png"), full_page=True)
-            assert all(url.startswith("file://") for url in requests), requests  # nothing fetched from outside
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    try:
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto((out / "report.html").as_uri())
+        assert page.title().startswith("Mwalimu evaluation")
+        assert page.locator("details.q:visible").count() == len(ITEMS)
+        assert page.locator(".card").first.is_visible()
+        page.click("button[data-mode=fail]")
+        assert page.locator("details.q:visible").count() == failures
+        assert page.locator("#shown").inner_text() == str(failures)
+        first = page.locator("details.q:visible").first
+        first.locator(":scope > summary").click()
+        assert first.locator(".why").is_visible() and first.locator(".answer").is_visible()
+        page.click("button[data-mode=all]")
+        page.select_option("#topic", "Out of scope")
+        assert page.locator("details.q:visible").count() == 2
+        page.select_option("#topic", "")
+        page.click("button[data-mode=fail]")
+        (REPO / "docs").mkdir(exist_ok=True)
+        page.screenshot(path=str(REPO / "docs" / "report.png"), full_page=True)
+        assert all(url.startswith("file://") for url in requests), requests  # nothing fetched from outside
+    finally:
+        page.close()
     assert (REPO / "docs" / "report.png").stat().st_size > 20_000

@@ -552,16 +552,6 @@ def test_progress_survives_an_app_restart(
 
 
 # --- a real browser ---------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("chromium is not installed: apt-get install -y chromium fonts-dejavu-core")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 def _sign_in(page: Any, app_server: str, learner: str) -> None:
