@@ -129,7 +129,7 @@ class Tutor:
     def from_settings(cls, settings: Any, store: ChunkStore, embeddings: Embeddings) -> Tutor:
         from tutor.llm import make_chat_model
 
-        return cls(store, embeddings, LexicalCache(settings.lexical_dir), make_chat_model(settings),
+        return cls(store, embeddings, LexicalCache(settings.lexical_dir, store), make_chat_model(settings),
                    backend_label(settings))
 
     # --- the public API ------------------------------------------------------------------------

@@ -100,9 +100,10 @@ class Services:
 def follow_index(tutor: Tutor, store: ChunkStore) -> None:
     """Make the tutor's BM25 cache track the index version published in Chroma.
 
-    ``Tutor.from_settings`` gives it only the local data folder, which is enough for one process; replicas
-    sharing a Chroma server (and an app next to an ``ingest.py`` with another data folder) need the
-    version in the store to notice each other's ingestions and rebuild their copy.
+    ``Tutor.from_settings`` already does this; a tutor built another way (tests inject their own) may know
+    only the local data folder, which is enough for one process. Replicas sharing a Chroma server (and an
+    app next to an ``ingest.py`` with another data folder) need the version in the store to notice each
+    other's ingestions and rebuild their copy.
     """
     lexical = getattr(tutor.retriever, "lexical", None)
     if isinstance(lexical, LexicalCache) and lexical.store is None:
