@@ -298,3 +298,33 @@ def make_undecodable_text(path: Path) -> Path:
     """Bytes that are neither UTF-8 nor cp1252 (0x81, 0x8d, 0x8f, 0x90 and 0x9d are undefined in cp1252)."""
     path.write_bytes(b"Budget notes \x81\x8d\x8f\x90\x9d and more \xff\xfe\x81 text\n" * 4)
     return path
+
+
+#: A generated county report with figures and dates: the source of practice (cloze) questions in tests.
+COUNTY_CLOUD_REVIEW = """---
+title: "County Cloud Migration Review"
+publisher: "Machakos County ICT Directorate"
+year: 2025
+url: https://example.org/county-cloud-review
+---
+
+# County Cloud Migration Review
+
+## Background
+
+The county moved its revenue system to an accredited cloud provider in March 2024. The migration took
+14 weeks and cost KSh 38 million, about 20% less than the original estimate. Before the move, the county
+had classified its data under the Kenya Cloud Policy, keeping secret records on government cloud.
+
+## What went well
+
+Staff in the revenue office completed a data protection impact assessment before any personal data moved.
+The Data Protection Officer signed off the assessment on 12 February 2024. Citizens kept paying through
+eCitizen, and daily collections rose to KSh 2.4 million within 6 months.
+
+## What needs work
+
+An audit in 2025 found that 37 of 212 user accounts still had administrator rights. The Cloud Adoption
+Committee asked the county to review access every quarter. The county now plans a second phase covering
+health records, due in October 2026, after a new skills assessment of 480 officers.
+"""

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.factories import REPORT_PAGES, make_pdf
+from tests.factories import COUNTY_CLOUD_REVIEW, REPORT_PAGES, make_pdf
 from tutor.cloze import BLANK, cloze_from_chunks, generate_cloze
 from tutor.curriculum import (
     CURRICULUM_DIR,
@@ -376,38 +376,11 @@ def test_numbers_match_with_or_without_thousands_separators(curriculum: Curricul
 
 # --- cloze questions from ingested documents -----------------------------------------------------
 
-GENERATED_NOTE = """---
-title: "County Cloud Migration Review"
-publisher: "Machakos County ICT Directorate"
-year: 2025
-url: https://example.org/county-cloud-review
----
-
-# County Cloud Migration Review
-
-## Background
-
-The county moved its revenue system to an accredited cloud provider in March 2024. The migration took
-14 weeks and cost KSh 38 million, about 20% less than the original estimate. Before the move, the county
-had classified its data under the Kenya Cloud Policy, keeping secret records on government cloud.
-
-## What went well
-
-Staff in the revenue office completed a data protection impact assessment before any personal data moved.
-The Data Protection Officer signed off the assessment on 12 February 2024. Citizens kept paying through
-eCitizen, and daily collections rose to KSh 2.4 million within 6 months.
-
-## What needs work
-
-An audit in 2025 found that 37 of 212 user accounts still had administrator rights. The Cloud Adoption
-Committee asked the county to review access every quarter. The county now plans a second phase covering
-health records, due in October 2026, after a new skills assessment of 480 officers.
-"""
 
 
 @pytest.fixture
 def ingested(settings, ingestor: Ingestor, store: ChunkStore, curriculum: Curriculum) -> ChunkStore:
-    (settings.corpus_dir / "county-cloud-review.md").write_text(GENERATED_NOTE, encoding="utf-8")
+    (settings.corpus_dir / "county-cloud-review.md").write_text(COUNTY_CLOUD_REVIEW, encoding="utf-8")
     make_pdf(
         settings.corpus_dir / "working-paper.pdf", REPORT_PAGES, title="County Digital Skills Working Paper"
     )

@@ -22,6 +22,7 @@ import pytest
 from conftest import free_port
 from gradio_client import Client
 
+from tests.factories import COUNTY_CLOUD_REVIEW
 from tutor import db
 from tutor.cloze import BLANK
 from tutor.curriculum import Citation, Curriculum, load_curriculum
@@ -322,39 +323,13 @@ def test_cloze_practice_on_a_document_of_the_starter_library(
         desk.practise(learner, "not-a-document")
 
 
-CLOUD_REVIEW = """---
-title: "County Cloud Migration Review"
-publisher: "Machakos County ICT Directorate"
-year: 2025
-url: https://example.org/county-cloud-review
----
-
-# County Cloud Migration Review
-
-## Background
-
-The county moved its revenue system to an accredited cloud provider in March 2024. The migration took
-14 weeks and cost KSh 38 million, about 20% less than the original estimate. Before the move, the county
-had classified its data under the Kenya Cloud Policy, keeping secret records on government cloud.
-
-## What went well
-
-Staff in the revenue office completed a data protection impact assessment before any personal data moved.
-The Data Protection Officer signed off the assessment on 12 February 2024. Citizens kept paying through
-eCitizen, and daily collections rose to KSh 2.4 million within 6 months.
-
-## What needs work
-
-An audit in 2025 found that 37 of 212 user accounts still had administrator rights. The Cloud Adoption
-Committee asked the county to review access every quarter.
-"""
 
 
 def test_practice_on_a_document_outside_the_curriculum_counts_as_library_practice(
     settings: Settings, ingestor: Ingestor, store: ChunkStore, curriculum: Curriculum, progress: ProgressStore
 ) -> None:
     (settings.corpus_dir / "uploads").mkdir()
-    (settings.corpus_dir / "uploads" / "county-cloud-review.md").write_text(CLOUD_REVIEW, encoding="utf-8")
+    (settings.corpus_dir / "uploads" / "county-cloud-review.md").write_text(COUNTY_CLOUD_REVIEW, encoding="utf-8")
     shutil.copy(ROOT / "corpus" / "kenya-cloud-policy.md", settings.corpus_dir / "kenya-cloud-policy.md")
     assert ingestor.run().count("failed") == 0
     desk = LearnDesk(curriculum, progress, store)
