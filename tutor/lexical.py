@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import shutil
 import threading
 import time
@@ -25,16 +24,12 @@ from typing import Any
 
 import numpy as np
 
+from tutor.text import fold_thousands
+
 log = logging.getLogger(__name__)
 
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _TOKEN_PATTERN = r"(?u)\b\w+\b"
 _KEEP_VERSIONS = 2
-
-
-def normalise(text: str) -> str:
-    """Fold "1,450" into "1450" so numbers match however they are written."""
-    return _THOUSANDS.sub("", text)
 
 
 def _stemmer() -> Any:
@@ -47,7 +42,7 @@ def tokenize(texts: list[str]) -> Any:
     """bm25s tokens: lowercase, English stopwords out, Snowball-stemmed, numbers kept."""
     import bm25s
 
-    return bm25s.tokenize([normalise(t) for t in texts], token_pattern=_TOKEN_PATTERN, stopwords="en",
+    return bm25s.tokenize([fold_thousands(t) for t in texts], token_pattern=_TOKEN_PATTERN, stopwords="en",
                           stemmer=_stemmer(), show_progress=False)
 
 
@@ -71,8 +66,8 @@ class LexicalIndex:
         for cid, text, meta in items:
             ids.append(cid)
             texts.append(f"{meta.get('title', '')} {meta.get('section', '')} {text}")
-            for name in fields:
-                fields[name].append(str(meta.get(name, "")))
+            for name, values in fields.items():
+                values.append(str(meta.get(name, "")))
         model = bm25s.BM25()
         if texts:
             model.index(tokenize(texts), show_progress=False)

@@ -21,8 +21,8 @@ only or other our ours ourselves out over own same she should so some such than 
 themselves then there these they this those through to too under until up very was we were what when where which
 while who whom why will with would you your yours yourself yourselves also may might must shall us per via within
 tell explain describe mean means meant say says said give list know exactly please does do did
-""".split())
-PRONOUNS = frozenset("it its it's they them their theirs this that these those he she him her his there such".split())
+""".split())  # noqa: SIM905 - a word list reads best as text
+PRONOUNS = frozenset("it its it's they them their theirs this that these those he she him her his there such".split())  # noqa: SIM905
 
 
 _BLOCK_BREAK = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
@@ -80,11 +80,9 @@ def _split_block(text: str) -> list[str]:
     return [s.strip() for s in sentences if s.strip()]
 
 
-def normalise(text: str) -> str:
-    """Lowercase, thousands separators and punctuation removed, spaces folded: for fact matching."""
-    text = _NUMBER_COMMAS.sub("", text.lower())
-    text = re.sub(r"[^\w\s]", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
+def fold_thousands(text: str) -> str:
+    """Fold "1,450" into "1450" so numbers match however they are written."""
+    return _NUMBER_COMMAS.sub("", text)
 
 
 @lru_cache(maxsize=65536)
@@ -101,7 +99,7 @@ def _stemmer() -> object:
 
 def words(text: str) -> list[str]:
     """Lowercase word tokens (numbers folded: "1,450" -> "1450")."""
-    return _WORD.findall(_NUMBER_COMMAS.sub("", text.lower()))
+    return _WORD.findall(fold_thousands(text.lower()))
 
 
 def content_terms(text: str) -> list[str]:
@@ -113,7 +111,7 @@ _INSTRUCTION = re.compile(
     r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|prompts?|rules|above|previous|prior)\b"
     r"|\byou are (now|no longer)\b|\b(system|developer) prompt\b|\bas an ai (language )?model\b"
     r"|\b(reply|respond|answer)\b.{0,30}\b(only|always)\b.{0,30}\bwith\b",
-    re.I,
+    re.IGNORECASE,
 )
 
 
