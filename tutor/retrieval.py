@@ -127,10 +127,7 @@ class HybridRetriever:
         lex_scores = dict(lexical)
         missing = [cid for cid, _ in lexical if cid not in by_id]
         if missing:
-            hits = self.store.get(missing)
-            sims = self._similarities(vector, [h.id for h in hits]) if vector is not None else {}
-            for hit in hits:
-                by_id[hit.id] = Passage(hit.id, hit.text, hit.metadata, dense=sims.get(hit.id, 0.0))
+            by_id.update({p.id: p for p in self._bm25_only(missing, vector)})
         fused = rrf([[p.id for p in dense], [cid for cid, _ in lexical]], [cfg.dense_weight, cfg.lexical_weight])
         ranked = sorted(
             (replace(by_id[cid], lexical=lex_scores.get(cid, 0.0), fused=score) for cid, score in fused.items()
@@ -143,13 +140,14 @@ class HybridRetriever:
                             key=lambda p: (-(p.rerank or 0.0), p.id))
         return cap_per_document(ranked, k, cfg.per_doc_cap)
 
-    def _similarities(self, vector: np.ndarray, ids: list[str]) -> dict[str, float]:
-        """Cosine similarity of the query to chunks that only BM25 found (their stored vectors)."""
-        if not ids:
-            return {}
-        got = self.store.chunks.get(ids=ids, include=["embeddings"])
-        matrix = np.asarray(got["embeddings"], dtype=np.float32)
-        return dict(zip(got["ids"], (matrix @ vector).tolist())) if len(matrix) else {}
+    def _bm25_only(self, ids: list[str], vector: np.ndarray | None) -> list[Passage]:
+        """Chunks only BM25 found, with the query's cosine similarity to their stored vectors (one read)."""
+        include = ["documents", "metadatas"] + (["embeddings"] if vector is not None else [])
+        got = self.store.chunks.get(ids=ids, include=include)
+        sims = ((np.asarray(got["embeddings"], dtype=np.float32) @ vector).tolist()
+                if vector is not None and len(got["ids"]) else [0.0] * len(got["ids"]))
+        return [Passage(cid, text, meta, dense=float(sim))
+                for cid, text, meta, sim in zip(got["ids"], got["documents"], got["metadatas"], sims)]
 
 
 def make_reranker(path: str | None) -> Reranker | None:
