@@ -262,6 +262,18 @@ def test_the_development_test_set_loads() -> None:
     assert sum(not i.answerable for i in items) >= 10 and sum(bool(i.history) for i in items) >= 8
 
 
+def test_every_development_key_fact_is_in_one_of_its_gold_notes() -> None:
+    """A key fact no gold note states would make the metric unreachable and blame the tutor for the test set."""
+    corpus = Path(__file__).parent.parent / "corpus"
+    missing = []
+    for item in load_testset(Path(__file__).parent / "data" / "devset.jsonl"):
+        if not item.answerable:
+            continue
+        notes = " ".join((corpus / f"{source}.md").read_text(encoding="utf-8") for source in item.sources)
+        missing += [(item.id, fact) for fact in item.key_facts if not m.fact_stated(fact, notes)]
+    assert missing == []
+
+
 # --- gates and baselines -----------------------------------------------------------------------------------
 def test_gates_read_the_direction_of_each_metric() -> None:
     summary = {"hit_at_k": 0.96, "false_refusal_rate": 0.08, "latency_p95_ms": 900.0, "refusal_accuracy": None}
