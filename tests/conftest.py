@@ -45,7 +45,9 @@ class CachingEmbeddings(LocalEmbeddings):
     """
 
     def __init__(self, real: LocalEmbeddings) -> None:
-        super().__init__(real.model_name, batch_size=real.batch_size)
+        # float32 throughout: the memo is keyed by text alone, so it must not mix precisions
+        # (bulk bfloat16 embedding has tests of its own, in test_embeddings.py).
+        super().__init__(real.model_name, batch_size=real.batch_size, corpus_precision="float32")
         self._model = real.model
         self._memo: dict[str, np.ndarray] = {}
         self.encoded = 0
@@ -129,15 +131,22 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def ingested_corpus(tmp_path_factory: pytest.TempPathFactory, embeddings: LocalEmbeddings) -> Settings:
-    """Settings over a copy of the starter corpus, ingested once per session (its own data folder)."""
+def ingested_corpus(tmp_path_factory: pytest.TempPathFactory, model: LocalEmbeddings) -> Settings:
+    """Settings over a copy of the starter corpus, ingested once per session (its own data folder).
+
+    Ingested exactly as ``make run`` ingests it, in the default corpus precision (bfloat16 on CPUs that
+    have it), so the development-set gate and the app tests measure what ships.
+    """
     import shutil
 
     root = tmp_path_factory.mktemp("starter-library")
     shutil.copytree(REPO_ROOT / "corpus", root / "corpus")
     settings = Settings(data_dir=root / "data", corpus_dir=root / "corpus", ingest_lock_timeout_s=30.0,
                         _env_file=None)  # type: ignore[call-arg]
-    summary = Ingestor(settings, open_store(settings), embeddings).run()
+    shipped = LocalEmbeddings(MODEL_NAME, batch_size=settings.embedding_batch_size,
+                              corpus_precision=settings.embedding_precision)
+    shipped._model = model.model
+    summary = Ingestor(settings, open_store(settings), shipped).run()
     assert not summary.failures, summary.text()
     return settings
 

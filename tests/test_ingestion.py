@@ -410,10 +410,10 @@ def test_exception_mid_update_keeps_the_old_version(failure: str, ingested: Inge
     elif failure == "delete of old chunks":
         monkeypatch.setattr(store, "chunks", FlakyCollection(store.chunks, "delete", fail_on_call=1))
     else:
-        def broken_register(record: object) -> None:
+        def broken_register(records: object) -> None:
             raise RuntimeError("injected failure in the register")
 
-        monkeypatch.setattr(store, "_put_record", broken_register)
+        monkeypatch.setattr(store, "_put_records", broken_register)
 
     summary = ingestor.run()
 
@@ -429,6 +429,48 @@ def test_exception_mid_update_keeps_the_old_version(failure: str, ingested: Inge
     again = ingestor.run()
     assert {f.source: f.action for f in again.files}["konza.md"] == "updated"
     assert "zznewversionzz" in texts(store) and "60 kilometres" not in texts(store)
+    assert_consistent(store, settings)
+
+
+class PickyCollection(FlakyCollection):
+    """The real collection, except that every upsert of a text containing ``marker`` raises."""
+
+    def __init__(self, real: Any, marker: str) -> None:
+        super().__init__(real, "upsert", fail_on_call=0)
+        self.marker = marker
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self.real, name)
+        if name != "upsert":
+            return attr
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            self.calls += 1
+            if any(self.marker in text for text in kwargs["documents"]):
+                raise RuntimeError(f"injected failure for {self.marker}")
+            return attr(*args, **kwargs)
+
+        return wrapper
+
+
+def test_a_document_that_cannot_be_stored_does_not_fail_the_others_written_with_it(
+        ingested: IngestSummary, ingestor: Ingestor, store: ChunkStore, corpus: Path, settings: Settings,
+        dense_search: Search, monkeypatch: pytest.MonkeyPatch) -> None:
+    old_konza = doc_chunks(store, "konza")
+    factories.make_note(corpus / "konza.md", body=NEW_KONZA)
+    factories.make_note(corpus / "transport.md", body="# Matatu fares\n\nThe zzfarezz card pilot ran in Kisumu.")
+    factories.make_note(corpus / "water.md", body="# Water kiosks\n\nThe zzkioskzz meters report every hour.")
+    spy = PickyCollection(store.chunks, "zznewversionzz")
+    monkeypatch.setattr(store, "chunks", spy)
+
+    summary = ingestor.run()
+
+    actions = {f.source: f.action for f in summary.files}
+    assert actions["transport.md"] == actions["water.md"] == "added" and actions["konza.md"] == "failed"
+    # the pool at once (fails; old Konza restored), Konza alone (fails; restored again), then the two others
+    assert spy.calls == 6
+    assert doc_chunks(store, "konza") == old_konza  # the previous version is still answerable
+    assert "zzfarezz" in texts(store) and "zzkioskzz" in texts(store) and "zznewversionzz" not in texts(store)
     assert_consistent(store, settings)
 
 

@@ -329,7 +329,7 @@ class Ingestor:
         pending.clear()
         texts = [c.embed_text for p in batch for c in p.chunks]
         try:
-            vectors = embed_matrix(self.embeddings, texts)
+            vectors = embed_matrix(self.embeddings, texts, corpus=True)
         except Exception as exc:  # noqa: BLE001 - the model failing must not lose the run's other work
             log.exception("embedding failed")
             for p in batch:
@@ -341,11 +341,23 @@ class Ingestor:
         return writer.submit(self._store_all, batch, vectors)
 
     def _store_all(self, batch: list[_Prepared], vectors: np.ndarray) -> list[FileResult]:
-        results, offset = [], 0
-        for p in batch:
-            results.append(self._store_one(p, vectors[offset: offset + len(p.chunks)]))
-            offset += len(p.chunks)
-        return results
+        """Write the pool in one go; if that fails (it was rolled back), write each document alone.
+
+        One write per pool instead of several per document is most of what storing costs; the fallback
+        keeps one bad document from failing its neighbours.
+        """
+        bounds = np.cumsum([0] + [len(p.chunks) for p in batch])
+        parts = [vectors[start:end] for start, end in zip(bounds[:-1], bounds[1:])]
+        if len(batch) > 1:
+            try:
+                self.store.replace_documents([(p.record, p.chunks, v) for p, v in zip(batch, parts)])
+            except Exception:  # noqa: BLE001 - the store rolled the pool back; find the culprit below
+                log.warning("writing %d documents at once failed: writing them one by one", len(batch),
+                            exc_info=True)
+            else:
+                return [FileResult(p.candidate.source, p.record.doc_id, p.action, chunks=len(p.chunks),
+                                   pages=p.pages) for p in batch]
+        return [self._store_one(p, v) for p, v in zip(batch, parts)]
 
     def _store_one(self, prepared: _Prepared, vectors: np.ndarray) -> FileResult:
         source, doc_id = prepared.candidate.source, prepared.record.doc_id

