@@ -326,6 +326,21 @@ def test_beir_mode_scores_dense_bm25_and_hybrid(tmp_path: Path, embeddings: Loca
     assert exact["corpus_embeddings"]["precision"] == "float32" and exact["gates"][0]["passed"] is False
 
 
+def test_beir_mode_embeds_the_corpus_in_the_ingestion_precision(tmp_path: Path, model: LocalEmbeddings) -> None:
+    from tutor.eval.beir import format_table, run_beir
+
+    folder = _beir_folder(tmp_path / "beir", {"test.tsv": "q1\td1\t1\nq2\td2\t1\n"})
+    settings = Settings(data_dir=tmp_path / "data", _env_file=None)  # type: ignore[call-arg]
+    fast = LocalEmbeddings(model.model_name, corpus_precision="bfloat16")
+    fast._model = model.model
+    result = run_beir(folder, settings, fast, show_progress=False)
+    assert result["corpus_embeddings"] == {"precision": "bfloat16", "why": "set by TUTOR_EMBEDDING_PRECISION"}
+    assert result["results"]["dense"]["hit_at_10"] == 1.0
+    assert "corpus embedded under bfloat16 autocast (set by TUTOR_EMBEDDING_PRECISION)" in format_table(result)
+    exact = run_beir(folder, settings, fast, show_progress=False, allow_bf16=False)
+    assert exact["corpus_embeddings"]["precision"] == "float32" and exact["results"] == result["results"]
+
+
 # --- feedback --------------------------------------------------------------------------------------------
 def test_export_feedback_writes_draft_items_an_evaluator_can_load(tmp_path: Path) -> None:
     from sqlalchemy import create_engine
