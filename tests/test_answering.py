@@ -139,6 +139,42 @@ def test_follow_up_question_retrieves_the_previous_topic(tutor: Tutor) -> None:
         "What does the Govern function do?"
 
 
+def test_a_follow_up_that_names_no_topic_continues_the_conversation(tutor: Tutor) -> None:
+    history = [{"role": "user", "content": "Tell me about the Kenya Data Protection Act."},
+               {"role": "assistant", "content": "The Office of the Data Protection Commissioner enforces it [1]."}]
+    assert tutor.answer("Can an organisation appeal?").refused  # on its own the library cannot place it
+    done = tutor.answer("Can an organisation appeal?", history)
+    assert not done.refused and "Kenya Data Protection Act" in done.standalone_question
+    assert _flat(done.body).startswith("An organisation that is fined can appeal to the High Court [1].")
+
+
+def test_a_new_subject_in_a_conversation_is_refused_with_the_conversation_topic_nearest(tutor: Tutor) -> None:
+    history = [{"role": "user", "content": "Tell me about the Kenya Data Protection Act."},
+               {"role": "assistant", "content": "The Office of the Data Protection Commissioner enforces it [1]."}]
+    done = tutor.answer("How many hospitals use electronic medical records?", history)
+    assert done.refused and done.standalone_question == "How many hospitals use electronic medical records?"
+    assert "The closest topics it does cover: Kenya Data Protection Act;" in done.body
+
+
+def test_the_answer_leads_with_its_best_sentence(embeddings: object) -> None:
+    from tutor.extractive import ExtractiveAnswerer
+    from tutor.retrieval import Passage
+
+    meta = {"doc_id": "dpa", "title": "Kenya Data Protection Act"}
+    text = ("The Data Protection Act was signed in November 2019. Parliament approved its regulations in 2022. "
+            "The Office of the Data Protection Commissioner enforces the Data Protection Act.")
+    answerer = ExtractiveAnswerer(embeddings)  # type: ignore[arg-type]
+    picked = answerer.select("Who enforces the Data Protection Act?", [Passage("dpa:1:0", text, meta, dense=0.8)])
+    assert picked[0].text.startswith("The Office of the Data Protection Commissioner enforces")
+    assert [c.position for c in picked[1:]] == sorted(c.position for c in picked[1:])  # the rest in reading order
+    leaning = text.replace("The Office of the Data Protection Commissioner enforces the Data Protection Act.",
+                           "It enforces the Data Protection Act through the Office of the Data Protection Commissioner.")
+    picked = answerer.select("Who enforces the Data Protection Act?", [Passage("dpa:1:0", leaning, meta, dense=0.8)])
+    best = max(picked, key=lambda c: c.score)
+    assert best.text.startswith("It enforces") and picked[0] is not best  # "It is..." cannot open an answer
+    assert [c.position for c in picked] == sorted(c.position for c in picked)
+
+
 def test_out_of_scope_question_is_refused_with_nearest_topics(tutor: Tutor) -> None:
     done = tutor.answer("Who won the 2022 FIFA World Cup final?")
     assert done.refused

@@ -3,7 +3,8 @@
 Every sentence of the answer is a sentence of a passage, so every claim is traceable by construction.
 Sentences are scored by meaning (cosine similarity with the question, same embedding model) and by
 wording (share of the question's content terms they contain), near-duplicates are dropped, and the
-chosen ones are put back in reading order: passage by passage, in the order the passage has them.
+chosen ones are put back in reading order (passage by passage, in the order the passage has them),
+except that the best sentence leads when it can stand on its own: the answer before its background.
 """
 
 from __future__ import annotations
@@ -54,6 +55,12 @@ class ExtractiveConfig:
 _SIGNPOST = re.compile(r"\b(sections? (below|above)|following sections|this note|the note below|see below|"
                        r"companion note|described (below|above))\b", re.I)
 _SPECIFIC = re.compile(r"\b\d[\d,.]*\b|\b[A-Z]{2,}\b")
+
+
+#: A sentence that opens like this leans on the one before it, so it cannot open an answer.
+_REFERS_BACK = re.compile(r"^\W*(it|its|this|that|these|those|they|their|such|he|she|his|her|there|here|both|"
+                          r"also|however|but|and|so|then|thus|therefore|instead|meanwhile|similarly|likewise|"
+                          r"in addition|in contrast|for example|for instance|as a result|by contrast)\b", re.I)
 
 
 def _specificity(sentence: str) -> float:
@@ -160,8 +167,15 @@ class ExtractiveAnswerer:
             scored.append((score, cand))
         chosen = self._greedy(scored, {id(c): v for c, v in zip(cands, s_vecs)}, set().union(*term_sets))
         picked = chosen
-        # Reading order: the passage holding the best sentence first, each passage's sentences in its own order.
+        # Reading order: the passage holding the best sentence first, each passage's sentences in its own order;
+        # then the best sentence itself leads, so the answer comes before its background ("Who enforces it?"
+        # -> "The ODPC enforces the law", not the Act's dates), unless it leans on the sentence before it.
         lead = {}
         for cand in picked:
             lead[cand.passage_index] = max(lead.get(cand.passage_index, -1.0), cand.score)
-        return sorted(picked, key=lambda c: (-lead[c.passage_index], c.passage_index, c.position))
+        ordered = sorted(picked, key=lambda c: (-lead[c.passage_index], c.passage_index, c.position))
+        best = max(ordered, key=lambda c: c.score)
+        if best is not ordered[0] and not _REFERS_BACK.match(best.text):
+            ordered.remove(best)
+            ordered.insert(0, best)
+        return ordered

@@ -3,7 +3,8 @@
 Retrieval sees one string, so a question that leans on the conversation must carry its topic. With an
 LLM backend a condense prompt rewrites it; without one, a deterministic rule does: when the question
 refers back (a pronoun, "what about...", or almost no content words), the previous user question's
-key terms are appended.
+key terms are appended. A question that looked self-contained but finds no support in the library gets
+the same treatment before the tutor gives up (:func:`with_previous_topic`).
 """
 
 from __future__ import annotations
@@ -56,10 +57,23 @@ def key_terms(text: str, limit: int = 12) -> str:
 
 def condense(question: str, history: Sequence[Message]) -> str:
     """Deterministic rewrite: append the topic of the previous user turn when the question needs it."""
-    previous = previous_user_question(history)
-    if not previous or not needs_context(question):
+    if not needs_context(question):
         return question
-    return f"{question.strip()} ({key_terms(previous)})"
+    return with_previous_topic(question, history) or question
+
+
+def with_previous_topic(question: str, history: Sequence[Message]) -> str | None:
+    """The question with the previous user turn's key terms appended (``None`` without a previous turn).
+
+    :func:`condense` does this when the wording shows a follow-up. The tutor also tries it when a question
+    that looked self-contained ("How big is the site?") finds no support on its own: in a conversation it
+    may well continue the topic before.
+    """
+    previous = previous_user_question(history)
+    if not previous:
+        return None
+    terms = key_terms(previous)
+    return f"{question.strip()} ({terms})" if terms and terms.lower() not in question.lower() else None
 
 
 def condense_with_llm(chat_model: Any, question: str, history: Sequence[Message]) -> str:

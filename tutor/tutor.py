@@ -18,7 +18,7 @@ from langchain_core.embeddings import Embeddings
 from tutor.errors import BackendError
 from tutor.events import AnswerDelta, Done, Event, Notice, Source, SourcesEvent
 from tutor.extractive import ExtractiveAnswerer, ExtractiveConfig
-from tutor.followup import Message, condense, condense_with_llm
+from tutor.followup import Message, condense, condense_with_llm, with_previous_topic
 from tutor.lexical import LexicalCache
 from tutor.llm import CitationChecker, backend_label, build_messages, stream_verified
 from tutor.retrieval import HybridRetriever, Passage, RetrievalConfig
@@ -75,15 +75,18 @@ def unknown_names(question: str, passages: Sequence[Passage]) -> list[str]:
     return [n for n in names if not re.search(rf"\b{re.escape(n.lower())}", haystack)]
 
 
+def missing_terms(question: str, passages: Sequence[Passage]) -> set[str]:
+    """The question's content terms that no passage mentions (titles and sections included)."""
+    terms = set(content_terms(question))
+    for p in passages:
+        terms -= set(content_terms(f"{p.metadata.get('title', '')} {p.metadata.get('section', '')} {p.text}"))
+    return terms
+
+
 def coverage(question: str, passages: Sequence[Passage]) -> float:
     """Share of the question's content terms found in the passages (titles and sections included)."""
     terms = set(content_terms(question))
-    if not terms:
-        return 0.0
-    found: set[str] = set()
-    for p in passages:
-        found |= set(content_terms(f"{p.metadata.get('title', '')} {p.metadata.get('section', '')} {p.text}"))
-    return len(terms & found) / len(terms)
+    return 1 - len(missing_terms(question, passages)) / len(terms) if terms else 0.0
 
 
 def to_source(n: int, passage: Passage, cited: Sequence[str] = ()) -> Source:
@@ -152,9 +155,12 @@ class Tutor:
             return
         t = time.perf_counter()
         passages = self.retriever.retrieve(standalone, filters=filters)
+        nearby = passages  # what a refusal names as the closest topics
+        if not self.refusal.supported(standalone, passages) and standalone == question:
+            standalone, passages, nearby = self._continue_topic(question, history, filters, passages)
         timings["retrieval_ms"] = _ms(t)
         if not self.refusal.supported(standalone, passages):
-            text = self._refusal_text(passages)
+            text = self._refusal_text(nearby)
             yield AnswerDelta(text)
             yield from self._finish(text, (), True, question, standalone, timings, started, passages)
             return
@@ -192,6 +198,28 @@ class Tutor:
         yield SourcesEvent(sources)
         yield from self._finish(body, sources, False, question, standalone, timings, started, passages,
                                 notices=notices)
+
+    def _continue_topic(self, question: str, history: Sequence[Message], filters: dict[str, str] | None,
+                        passages: list[Passage]) -> tuple[str, list[Passage], list[Passage]]:
+        """An unsupported question in a conversation: retry it on the previous turn's topic.
+
+        "How big is the site?" after a question on Konza names no topic and has no pronoun, so the
+        rewrite left it alone; on its own the library cannot support it. The retry is kept only if the
+        library supports it and the passages it finds mention all but at most one of the user's own
+        content words (and at least one): "How many hospitals use electronic medical records?" after a
+        question on eCitizen brings a subject of its own, and is still refused. Returns the question
+        to answer, its passages, and the passages a refusal should name as the closest topics (the
+        conversation's topic first).
+        """
+        retry = with_previous_topic(question, history)
+        if retry is None:
+            return question, passages, passages
+        found = self.retriever.retrieve(retry, filters=filters)
+        missing, own = missing_terms(question, found), set(content_terms(question))
+        if not self.refusal.supported(retry, found) or len(missing) > 1 or (own and missing == own):
+            return question, passages, [*found, *passages]
+        log.info("follow-up %r read as %r", question, retry)
+        return retry, found, found
 
     def answer(self, question: str, history: Sequence[Message] = (), filters: dict[str, str] | None = None,
                simple: bool = False) -> Done:
