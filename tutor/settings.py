@@ -36,7 +36,8 @@ class Settings(BaseSettings):
     embedding_precision: Literal["auto", "float32", "bfloat16"] = Field(
         "auto",
         description="Precision for embedding documents in bulk: `auto` uses bfloat16 where the CPU computes it "
-        "natively (where it is faster) and a check shows it equivalent to float32 (cosine ≥ 0.9995); questions are always float32.",
+        "natively (where it is faster) and a check shows it equivalent to float32 (cosine ≥ 0.9995); "
+        "questions are always float32.",
     )
     llm: str = Field(
         "extractive",
