@@ -29,6 +29,7 @@ run: install
 	$(PY) app.py --host $(HOST) --port $(PORT)
 
 test: install-dev
+	$(VENV)/bin/ruff check tutor ingest.py app.py tests bench
 	$(PY) -m pytest
 
 bench: install-dev

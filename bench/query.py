@@ -93,7 +93,7 @@ def fill_store(store: ChunkStore, size: int, base: list[tuple[str, str]], vector
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def questions(limit: int) -> list[str]:
@@ -172,8 +172,8 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     results = run(args.sizes, args.queries)
-    print(table(results["query_rows"]))  # noqa: T201 - a benchmark's report is its output
-    print(json.dumps({k: v for k, v in results.items() if k != "query_rows"}, indent=2))  # noqa: T201
+    print(table(results["query_rows"]))  # a benchmark's report is its output
+    print(json.dumps({k: v for k, v in results.items() if k != "query_rows"}, indent=2))
 
 
 if __name__ == "__main__":

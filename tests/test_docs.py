@@ -32,7 +32,7 @@ def test_quick_start_is_exactly_run_and_test() -> None:
     commands = [line.split("#", 1)[0].strip() for line in block.strip().splitlines()]
     assert commands == ["make run", "make test"]
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    assert re.search(r"^run:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
+    assert re.search(r"^run:", makefile, re.MULTILINE) and re.search(r"^test:", makefile, re.MULTILINE)
     assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
 
 

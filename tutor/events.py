@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Union
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -84,4 +84,4 @@ class Done:
         return data
 
 
-Event = Union[AnswerDelta, SourcesEvent, Notice, Done]
+Event = AnswerDelta | SourcesEvent | Notice | Done

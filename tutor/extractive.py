@@ -53,14 +53,14 @@ class ExtractiveConfig:
 
 #: Signposting that only makes sense inside the note ("The sections below explain...").
 _SIGNPOST = re.compile(r"\b(sections? (below|above)|following sections|this note|the note below|see below|"
-                       r"companion note|described (below|above))\b", re.I)
+                       r"companion note|described (below|above))\b", re.IGNORECASE)
 _SPECIFIC = re.compile(r"\b\d[\d,.]*\b|\b[A-Z]{2,}\b")
 
 
 #: A sentence that opens like this leans on the one before it, so it cannot open an answer.
 _REFERS_BACK = re.compile(r"^\W*(it|its|this|that|these|those|they|their|such|he|she|his|her|there|here|both|"
                           r"also|however|but|and|so|then|thus|therefore|instead|meanwhile|similarly|likewise|"
-                          r"in addition|in contrast|for example|for instance|as a result|by contrast)\b", re.I)
+                          r"in addition|in contrast|for example|for instance|as a result|by contrast)\b", re.IGNORECASE)
 
 
 def _specificity(sentence: str) -> float:
@@ -103,7 +103,7 @@ class ExtractiveAnswerer:
         words = 0
         first = None
         while pool and len(chosen) < cfg.max_sentences:
-            def gain(item: tuple[float, Candidate]) -> float:
+            def gain(item: tuple[float, Candidate], covered: set[str] = covered) -> float:
                 fresh = len(terms_of[id(item[1])] - covered)
                 return item[0] + cfg.novelty_weight * min(1.0, fresh / 8)
 
@@ -156,7 +156,7 @@ class ExtractiveAnswerer:
         semantic = (s_vecs @ matrix[: len(queries)].T).mean(axis=1)
         term_sets = [set(content_terms(q)) for q in queries]
         asks_why = bool(re.search(r"\b(why|matter|matters|implications?|should i|should we|what can i do)\b",
-                                  " ".join(queries), re.I))
+                                  " ".join(queries), re.IGNORECASE))
         scored = []
         for cand, sem in zip(cands, semantic.tolist()):
             rank_bonus = cfg.passage_weight / (1 + cand.passage_index)

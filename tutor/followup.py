@@ -19,7 +19,7 @@ from tutor.text import PRONOUNS, STOPWORDS, words
 log = logging.getLogger(__name__)
 
 Message = dict[str, Any]
-_LEADS = re.compile(r"^\s*(and|also|what about|how about|so|then|but)\b", re.I)
+_LEADS = re.compile(r"^\s*(and|also|what about|how about|so|then|but)\b", re.IGNORECASE)
 
 CONDENSE_PROMPT = (
     "Rewrite the user's last question so that it can be understood without the conversation. Keep the "

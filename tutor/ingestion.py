@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -102,11 +103,11 @@ class IngestSummary:
     def text(self) -> str:
         """Human summary: one line of counts, then one line per failure."""
         verb = "Would ingest" if self.dry_run else "Ingested"
-        lines = [
+        lines = [(
             f"{verb} {len(self.files)} file(s) in {self.seconds:.1f} s: {self.count('added')} added, "
             f"{self.count('updated')} updated, {self.count('unchanged')} unchanged, {self.count('removed')} removed, "
             f"{self.count('failed')} failed; {self.chunks_written} chunks written."
-        ]
+        )]
         lines += [f"FAILED {f.source}: {f.reason}" for f in self.failures]
         return "\n".join(lines)
 
@@ -330,7 +331,7 @@ class Ingestor:
         texts = [c.embed_text for p in batch for c in p.chunks]
         try:
             vectors = embed_matrix(self.embeddings, texts, corpus=True)
-        except Exception as exc:  # noqa: BLE001 - the model failing must not lose the run's other work
+        except Exception as exc:  # the model failing must not lose the run's other work
             log.exception("embedding failed")
             for p in batch:
                 summary.files.append(FileResult(p.candidate.source, p.record.doc_id, "failed",
@@ -347,11 +348,11 @@ class Ingestor:
         keeps one bad document from failing its neighbours.
         """
         bounds = np.cumsum([0] + [len(p.chunks) for p in batch])
-        parts = [vectors[start:end] for start, end in zip(bounds[:-1], bounds[1:])]
+        parts = [vectors[start:end] for start, end in pairwise(bounds)]
         if len(batch) > 1:
             try:
                 self.store.replace_documents([(p.record, p.chunks, v) for p, v in zip(batch, parts)])
-            except Exception:  # noqa: BLE001 - the store rolled the pool back; find the culprit below
+            except Exception:  # the store rolled the pool back; find the culprit below
                 log.warning("writing %d documents at once failed: writing them one by one", len(batch),
                             exc_info=True)
             else:
@@ -363,7 +364,7 @@ class Ingestor:
         source, doc_id = prepared.candidate.source, prepared.record.doc_id
         try:
             self.store.replace_document(prepared.record, prepared.chunks, vectors)
-        except Exception as exc:  # noqa: BLE001 - reported per file; the store rolled the document back
+        except Exception as exc:  # reported per file; the store rolled the document back
             log.exception("could not store %s", source)
             return FileResult(source, doc_id, "failed", reason=f"could not store it ({exc}); the previous version is kept")
         return FileResult(source, doc_id, prepared.action, chunks=len(prepared.chunks), pages=prepared.pages)

@@ -146,7 +146,7 @@ def stream_verified(chat_model: Any, messages: list[Any], checker: CitationCheck
                     if checked:
                         yield checked
                 buffer = sentences[-1]
-    except Exception as exc:  # noqa: BLE001 - any transport or server failure becomes a BackendError
+    except Exception as exc:  # any transport or server failure becomes a BackendError
         raise BackendError(f"{type(exc).__name__}: {exc}".splitlines()[0][:200]) from exc
     for sentence in split_sentences(buffer):
         checked = checker.check(sentence)

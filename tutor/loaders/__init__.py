@@ -13,7 +13,7 @@ from tutor.loaders.markdown import load_markdown, load_text
 from tutor.loaders.pdf import load_pdf
 from tutor.loaders.sandbox import run_bounded
 
-__all__ = ["SUPPORTED", "LoadedDocument", "Section", "load_file", "sniff_kind", "kind_for"]
+__all__ = ["SUPPORTED", "LoadedDocument", "Section", "kind_for", "load_file", "sniff_kind"]
 
 #: Extension -> format. Anything else is reported as unsupported.
 SUPPORTED = {

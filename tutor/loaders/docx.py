@@ -9,7 +9,7 @@ from pathlib import Path
 from tutor.errors import DocumentError
 from tutor.loaders.base import LoadedDocument, Section, is_reference_heading
 
-_HEADING_STYLE = re.compile(r"^heading\s*(\d)$", re.I)
+_HEADING_STYLE = re.compile(r"^heading\s*(\d)$", re.IGNORECASE)
 
 
 def _blocks(document: object) -> list[tuple[str, str]]:

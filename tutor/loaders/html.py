@@ -11,7 +11,7 @@ from tutor.loaders.textio import read_text
 #: Elements that never carry the page's own content.
 _BOILERPLATE_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe",
                      "svg", "button", "template", "select")
-_BOILERPLATE_ROLES = re.compile(r"^(navigation|banner|contentinfo|complementary|search|menu)$", re.I)
+_BOILERPLATE_ROLES = re.compile(r"^(navigation|banner|contentinfo|complementary|search|menu)$", re.IGNORECASE)
 _BLOCK_TAGS = ("p", "div", "li", "ul", "ol", "tr", "table", "section", "article", "pre", "blockquote",
                "dd", "dt", "br", "main", "figure", "figcaption")
 _HEADINGS = ("h1", "h2", "h3", "h4")

@@ -36,7 +36,7 @@ def split_front_matter(text: str) -> tuple[dict[str, object], str]:
     """Return the YAML front matter (``---`` block at the very top) and the body after it."""
     if not text.startswith("---"):
         return {}, text
-    match = re.match(r"^---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|$)", text, re.S)
+    match = re.match(r"^---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|$)", text, re.DOTALL)
     if not match:
         return {}, text
     try:
