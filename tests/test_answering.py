@@ -148,6 +148,15 @@ def test_a_follow_up_that_names_no_topic_continues_the_conversation(tutor: Tutor
     assert _flat(done.body).startswith("An organisation that is fined can appeal to the High Court [1].")
 
 
+def test_a_short_question_on_a_new_subject_is_not_bent_to_the_conversation(tutor: Tutor) -> None:
+    history = [{"role": "user", "content": "Tell me about the Kenya Data Protection Act."},
+               {"role": "assistant", "content": "The Office of the Data Protection Commissioner enforces it [1]."}]
+    done = tutor.answer("What is platform as a service?", history)  # two content words: could be either
+    assert done.standalone_question == "What is platform as a service?"
+    assert not done.refused and done.sources[0].doc_id == "cloud"
+    assert "Platform as a service lets an agency deploy its own applications" in done.body
+
+
 def test_a_new_subject_in_a_conversation_is_refused_with_the_conversation_topic_nearest(tutor: Tutor) -> None:
     history = [{"role": "user", "content": "Tell me about the Kenya Data Protection Act."},
                {"role": "assistant", "content": "The Office of the Data Protection Commissioner enforces it [1]."}]

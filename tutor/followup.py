@@ -2,9 +2,9 @@
 
 Retrieval sees one string, so a question that leans on the conversation must carry its topic. With an
 LLM backend a condense prompt rewrites it; without one, a deterministic rule does: when the question
-refers back (a pronoun, "what about...", or almost no content words), the previous user question's
-key terms are appended. A question that looked self-contained but finds no support in the library gets
-the same treatment before the tutor gives up (:func:`with_previous_topic`).
+refers back (a pronoun, "what about...", or no content word), the previous user question's key terms
+are appended. A question too short to tell (:func:`may_continue`), or one that finds no support in the
+library on its own, is read both ways and the library decides (:func:`with_previous_topic`).
 """
 
 from __future__ import annotations
@@ -42,11 +42,27 @@ def previous_user_question(history: Sequence[Message]) -> str | None:
     return None
 
 
+def _content(question: str) -> list[str]:
+    return [w for w in words(question) if w not in STOPWORDS and w not in PRONOUNS]
+
+
 def needs_context(question: str) -> bool:
-    """True when the question refers back to the conversation or names no topic of its own."""
+    """True when the wording refers back to the conversation: a pronoun, "what about...", no content word."""
     tokens = words(question)
-    content = [w for w in tokens if w not in STOPWORDS and w not in PRONOUNS]
-    return bool(_LEADS.match(question)) or any(w in PRONOUNS for w in tokens) or len(content) <= 1
+    return bool(_LEADS.match(question)) or any(w in PRONOUNS for w in tokens) or not _content(question)
+
+
+#: A capitalised word after the first, or a number: the question names something of its own.
+_NAMED = re.compile(r"(?<=\s)[A-Z][\w'’-]*|\d")
+
+
+def may_continue(question: str) -> bool:
+    """Too short to tell on its own: at most two content words and no name or number.
+
+    "How many are promised?" or "Who enforces?" may continue the conversation or start a new subject
+    ("What is phishing?"); the tutor lets the library decide (see ``Tutor._continue_topic``).
+    """
+    return len(_content(question)) <= 2 and not _NAMED.search(question.strip())
 
 
 def key_terms(text: str, limit: int = 12) -> str:
