@@ -15,19 +15,18 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from tests.serving import AppProcess, start_app, subprocess_env  # the test suite's process helpers
 
 log = logging.getLogger("bench.load")
 REPO = Path(__file__).resolve().parent.parent
@@ -42,19 +41,6 @@ def questions() -> list[str]:
     return [i["question"] for i in items if not i.get("history")]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _env(data_dir: Path, corpus_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TUTOR_")}
-    env.update({"TUTOR_DATA_DIR": str(data_dir), "TUTOR_CORPUS_DIR": str(corpus_dir), "HF_HUB_OFFLINE": "1",
-                "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False", "GRADIO_ANALYTICS_ENABLED": "False"})
-    return env
-
-
 def proc_status(pid: int) -> dict[str, int]:
     """``VmRSS``/``VmHWM`` (kB) and ``Threads`` of a process, from ``/proc/<pid>/status``."""
     out = {}
@@ -65,53 +51,17 @@ def proc_status(pid: int) -> dict[str, int]:
     return out
 
 
-@dataclass
-class App:
-    process: subprocess.Popen[bytes]
-    url: str
-    log_path: Path
-
-
-def start_app(data_dir: Path, corpus_dir: Path, log_path: Path, timeout: float = 300) -> App:
-    port = _free_port()
-    with log_path.open("wb") as sink:
-        process = subprocess.Popen([sys.executable, str(REPO / "app.py"), "--port", str(port)], cwd=REPO,
-                                   stdout=sink, stderr=subprocess.STDOUT, env=_env(data_dir, corpus_dir))
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"app.py exited with {process.returncode}: {log_path.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=3) as response:
-                if response.status == 200:
-                    return App(process, url, log_path)
-        except OSError:
-            time.sleep(0.5)
-    process.kill()
-    raise TimeoutError(f"app.py did not answer within {timeout:g} s")
-
-
-def wait_for_log(app: App, text: str, timeout: float) -> float:
+def wait_for_log(app: AppProcess, text: str, timeout: float) -> float:
     """Wait until the app logs ``text`` (its start-up warm-up finished); returns when (``perf_counter``)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if text in app.log_path.read_text(errors="replace"):
+        if text in app.log_text():
             return time.perf_counter()
         if app.process.poll() is not None:
             raise RuntimeError(f"app.py exited with {app.process.returncode}")
         time.sleep(0.5)
     log.warning("the app did not log %r within %g s; loading it anyway", text, timeout)
     return time.perf_counter()
-
-
-def stop_app(app: App) -> None:
-    app.process.terminate()
-    try:
-        app.process.wait(20)
-    except subprocess.TimeoutExpired:
-        app.process.kill()
-        app.process.wait(20)
 
 
 @dataclass
@@ -195,15 +145,16 @@ def run(users: int = 20, seconds: float = 60) -> dict[str, Any]:
         corpus, data = root / "corpus", root / "data"
         shutil.copytree(REPO / "corpus", corpus)
         started = time.perf_counter()
-        ingest = subprocess.run([sys.executable, str(REPO / "ingest.py"), "--json"], env=_env(data, corpus),
+        ingest = subprocess.run([sys.executable, str(REPO / "ingest.py"), "--json"], env=subprocess_env(data_dir=data, corpus_dir=corpus),
                                 capture_output=True, text=True, timeout=900, check=False)
         if ingest.returncode != 0:
             raise RuntimeError(f"ingest.py failed ({ingest.returncode}): {ingest.stderr[-2000:]}")
         chunks = json.loads(ingest.stdout)["chunks_written"]
         log.info("starter corpus ingested: %d chunks in %.0f s", chunks, time.perf_counter() - started)
         started = time.perf_counter()
-        app = start_app(data, corpus, root / "app.log")
+        app = start_app(root / "app.log", data_dir=data, corpus_dir=corpus)
         try:
+            app.wait_ready(timeout=300)
             startup_s = time.perf_counter() - started
             warmup_s = wait_for_log(app, "sentence cache warmed", timeout=300) - started
             idle = proc_status(app.process.pid)
@@ -212,7 +163,7 @@ def run(users: int = 20, seconds: float = 60) -> dict[str, Any]:
             figures = drive(app.url, app.process.pid, users, seconds)
             status = proc_status(app.process.pid)
         finally:
-            stop_app(app)
+            app.stop()
         errors_in_log = [line for line in (root / "app.log").read_text(errors="replace").splitlines()
                          if " ERROR " in line or "Traceback" in line]
     return {
