@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from tests.factories import wrap_lines
 from tutor.embeddings import LocalEmbeddings, make_embeddings
 from tutor.ingestion import Ingestor
 from tutor.settings import Settings
@@ -71,17 +72,6 @@ def paragraph(rng: random.Random, sentences: int) -> str:
     return " ".join(sentence(rng) for _ in range(sentences))
 
 
-def wrap(text: str, width: int = 95) -> list[str]:
-    lines, line = [], ""
-    for word in text.split():
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return lines + ([line] if line else [])
-
-
 def write_pdf(path: Path, title: str, pages: list[list[str]]) -> None:
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
@@ -113,7 +103,7 @@ def make_corpus(root: Path, pdfs: int, notes: int, pages_per_pdf: int = 10, seed
         for _ in range(pages_per_pdf):
             lines: list[str] = []
             while len(lines) < 50:
-                lines += wrap(paragraph(rng, rng.randint(3, 6)))
+                lines += wrap_lines(paragraph(rng, rng.randint(3, 6)), 95)
             pages.append(lines[:55])
         write_pdf(root / f"paper-{i + 1:03d}.pdf", title, pages)
     for i in range(notes):

@@ -7,6 +7,7 @@ that exactly the right passages are (or are no longer) retrievable.
 from __future__ import annotations
 
 import io
+import textwrap
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,19 +18,9 @@ PDF_HEADER = "Kenya School of Government - Digital Skills Working Paper"
 PDF_FOOTER = "Page {n} of {total}"
 
 
-def _lines(text: str, width: int = 90) -> list[str]:
+def wrap_lines(text: str, width: int = 90) -> list[str]:
     """Wrap a paragraph into lines of at most ``width`` characters (reportlab draws lines as given)."""
-    out: list[str] = []
-    line = ""
-    for word in text.split():
-        if line and len(line) + 1 + len(word) > width:
-            out.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    if line:
-        out.append(line)
-    return out
+    return textwrap.wrap(" ".join(text.split()), width, break_long_words=False, break_on_hyphens=False)
 
 
 def pdf_bytes(pages: Sequence[Sequence[str]], *, header: str | None = PDF_HEADER,
@@ -66,7 +57,7 @@ def pdf_bytes(pages: Sequence[Sequence[str]], *, header: str | None = PDF_HEADER
 
 def make_pdf(path: Path, pages: Sequence[Sequence[str] | str], **kwargs: object) -> Path:
     """Write a PDF; a page given as a string is wrapped into lines first."""
-    drawn = [_lines(p) if isinstance(p, str) else list(p) for p in pages]
+    drawn = [wrap_lines(p) if isinstance(p, str) else list(p) for p in pages]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(pdf_bytes(drawn, **kwargs))  # type: ignore[arg-type]
     return path
