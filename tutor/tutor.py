@@ -161,11 +161,12 @@ class Tutor:
         t = time.perf_counter()
         passages = self.retriever.retrieve(standalone, filters=filters)
         nearby = passages  # what a refusal names as the closest topics
-        if history and standalone == question and (may_continue(question)
-                                                   or not self.refusal.supported(question, passages)):
-            standalone, passages, nearby = self._continue_topic(question, history, filters, passages)
+        supported = self.refusal.supported(standalone, passages)
+        if history and standalone == question and (may_continue(question) or not supported):
+            standalone, passages, nearby = self._continue_topic(question, history, filters, passages, supported)
+            supported = self.refusal.supported(standalone, passages)
         timings["retrieval_ms"] = _ms(t)
-        if not self.refusal.supported(standalone, passages):
+        if not supported:
             text = self._refusal_text(nearby)
             yield AnswerDelta(text)
             yield from self._finish(text, (), True, question, standalone, timings, started, passages)
@@ -206,18 +207,19 @@ class Tutor:
                                 notices=notices)
 
     def _continue_topic(self, question: str, history: Sequence[Message], filters: dict[str, str] | None,
-                        passages: list[Passage]) -> tuple[str, list[Passage], list[Passage]]:
+                        passages: list[Passage], supported: bool) -> tuple[str, list[Passage], list[Passage]]:
         """A question in a conversation that may continue its topic: read it both ways, let the library decide.
 
         Called when the question is too short to tell ("How many are promised?", "What is phishing?") or
         finds no support on its own ("Can an organisation appeal?"). The reading on the previous turn's
-        topic wins if the library supports it, its passages mention all but at most one of the user's
-        own content words (and at least one), and the question alone does not match its own passages
-        clearly better (cosine margin :data:`NEW_SUBJECT_MARGIN`: "What is phishing?" after the EU AI
-        Act finds the cybercrimes note, 0.49 against 0.10). Otherwise the conversation wins:
-        "How many hospitals use electronic medical records?" after a question on eCitizen brings a
-        subject of its own and is still refused. Returns the question to answer, its passages, and the
-        passages a refusal should name as the closest topics (the conversation's topic first).
+        topic is possible only if the library supports it and its passages mention all but at most one
+        of the user's own content words, and at least one ("How many hospitals use electronic medical
+        records?" after a question on eCitizen is not, and stays refused). It wins unless the question
+        alone is supported and leads to a passage clearly closer to its own words (cosine margin
+        :data:`NEW_SUBJECT_MARGIN`: "What is phishing?" after the EU AI Act finds the cybercrimes note,
+        0.49 against 0.10). ``supported`` is whether the question alone is. Returns the question to
+        answer, its passages, and the passages a refusal should name as the closest topics (the
+        conversation's topic first).
         """
         retry = with_previous_topic(question, history)
         if retry is None:
@@ -226,7 +228,7 @@ class Tutor:
         missing, own = missing_terms(question, found), set(content_terms(question))
         if not self.refusal.supported(retry, found) or len(missing) > 1 or (own and missing == own):
             return question, passages, [*found, *passages]
-        if (self.refusal.supported(question, passages)
+        if (supported
                 and self._closeness(question, passages) >= self._closeness(question, found) + NEW_SUBJECT_MARGIN):
             return question, passages, passages  # its own words point elsewhere: a new subject
         log.info("follow-up %r read as %r", question, retry)
