@@ -15,7 +15,7 @@ from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 PACKAGES = ("mwalimu", "torch", "sentence-transformers", "transformers", "chromadb", "langchain-core",
-            "langchain-text-splitters", "langchain-chroma", "pypdf", "python-docx", "bm25s")
+            "langchain-text-splitters", "langchain-chroma", "pypdf", "python-docx", "bm25s", "openvino", "nncf")
 
 
 def cpu_model() -> str:

@@ -39,8 +39,8 @@ BEIR_METRICS = ("ndcg_at_10", "recall_at_100", "mrr", "hit_at_10")
 CHUNK_DEPTH = 300
 DOC_DEPTH = 100
 EMBED_BATCH = 512
-#: Chunks, spread over the length range, offered to the corpus precision check.
-PRECISION_SAMPLE = 48
+#: Chunks, spread over the length range, offered to the corpus precision check (and int8 calibration).
+CALIBRATION_SIZE = 128
 #: Queries that also run through ``HybridRetriever.retrieve`` to check the hybrid ranking (see run_beir).
 VERIFY_QUERIES = 100
 
@@ -103,8 +103,9 @@ def parse_weights(spec: str) -> list[tuple[float, float]]:
 def choose_precision(embeddings: Any, sample: Sequence[str], allow_bf16: bool = True) -> dict[str, Any]:
     """The corpus precision, chosen as ingestion chooses it (:meth:`LocalEmbeddings.resolve_corpus_precision`).
 
-    Embedding is nine tenths of a BEIR run, and bfloat16 autocast roughly halves it where the CPU has
-    it natively. ``allow_bf16=False`` (``--fp32``) keeps float32. Queries are always embedded in float32.
+    Embedding is nine tenths of a BEIR run; the int8 model cuts it to about a third, bfloat16 autocast
+    to about a half where the CPU has it natively. ``allow_bf16=False`` (``--fp32``) keeps float32.
+    ``sample`` also calibrates the int8 model when one has to be made. Queries are always float32.
     """
     from tutor.embeddings import LocalEmbeddings
 
@@ -134,8 +135,8 @@ def build_index(data: BeirData, settings: Any, embeddings: Any, show_progress: b
         chunks.extend(chunker.split(doc_id, title, [Section(body)], meta))
     chunked = time.perf_counter()
     order = sorted(range(len(chunks)), key=lambda i: len(chunks[i].embed_text))  # similar lengths batch well
-    step = max(1, len(order) // PRECISION_SAMPLE)
-    precision = choose_precision(embeddings, [chunks[i].embed_text for i in order[::step]][:PRECISION_SAMPLE],
+    step = max(1, len(order) // CALIBRATION_SIZE)
+    precision = choose_precision(embeddings, [chunks[i].embed_text for i in order[::step]][:CALIBRATION_SIZE],
                                  allow_bf16)
     log.info("corpus embeddings in %s (%s)", precision["precision"], precision)
     vectors = np.zeros((len(chunks), 0), dtype=np.float32)
@@ -143,7 +144,7 @@ def build_index(data: BeirData, settings: Any, embeddings: Any, show_progress: b
     for start in range(0, len(order), EMBED_BATCH):
         ids = order[start: start + EMBED_BATCH]
         texts = [chunks[i].embed_text for i in ids]
-        bulk = precision["precision"] == "bfloat16"  # embed_corpus keeps the precision just chosen
+        bulk = precision["precision"] != "float32"  # embed_corpus keeps the precision just chosen
         block = embed_matrix(embeddings, texts, corpus=True) if bulk else embed_matrix(embeddings, texts)
         if vectors.shape[1] == 0:
             vectors = np.zeros((len(chunks), block.shape[1]), dtype=np.float32)

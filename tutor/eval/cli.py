@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "e.g. 1:1.5,1:2")
     parser.add_argument("--max-queries", type=int, help="with --beir: evaluate only the first N judged queries")
     parser.add_argument("--fp32", action="store_true",
-                        help="with --beir: embed the corpus in float32 even where bfloat16 is native and equivalent")
+                        help="with --beir: embed the corpus in float32 even where the int8 model or bfloat16 would be used")
     parser.add_argument("--export-feedback", type=Path, metavar="OUT.jsonl",
                         help="write thumbs-down feedback as draft test items to OUT.jsonl")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
