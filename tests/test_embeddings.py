@@ -95,20 +95,26 @@ class Recording(LocalEmbeddings):
         return super().embed_corpus(texts)
 
 
-def test_ingestion_embeds_documents_in_the_corpus_precision(tmp_path: Path, model: LocalEmbeddings) -> None:
+def ingest_in(tmp_path: Path, model: LocalEmbeddings, precision: str, texts: list[str],
+              int8_dir: Path | None = None) -> tuple[Recording, np.ndarray]:
+    """Ingest one Markdown document made of ``texts`` in ``precision``; the embeddings used and the stored vectors."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    body = "\n\n".join(f"## Part {n}\n\n" + " ".join(TEXTS[n::4]) for n in range(4))
+    body = "\n\n".join(f"## Part {n}\n\n" + " ".join(texts[n::4]) for n in range(4))
     (corpus / "counties.md").write_text(f"---\ntitle: County services\n---\n{body}\n", encoding="utf-8")
-    settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus, embedding_precision="bfloat16",
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus, embedding_precision=precision,
                         _env_file=None)  # type: ignore[call-arg]
-    recording = Recording(model.model_name, corpus_precision=settings.embedding_precision)
+    recording = Recording(model.model_name, corpus_precision=settings.embedding_precision, int8_dir=int8_dir)
     recording._model = model.model
     store = open_store(settings)
     summary = Ingestor(settings, store, recording).run()
     assert summary.count("added") == 1 and summary.chunks_written == len(recording.texts) >= 4
-    assert recording.precision_report and recording.precision_report["precision"] == "bfloat16"
-    stored = np.asarray(store.chunks.get(include=["embeddings"])["embeddings"], dtype=np.float32)
+    assert recording.precision_report and recording.precision_report["precision"] == precision
+    return recording, np.asarray(store.chunks.get(include=["embeddings"])["embeddings"], dtype=np.float32)
+
+
+def test_ingestion_embeds_documents_in_the_corpus_precision(tmp_path: Path, model: LocalEmbeddings) -> None:
+    recording, stored = ingest_in(tmp_path, model, "bfloat16", TEXTS)
     exact = recording.embed_array(recording.texts)
     best = (stored @ exact.T).max(axis=1)  # each stored vector against its float32 twin
     assert best.min() >= BF16_MIN_COSINE and best.max() < 1 - 1e-7

@@ -11,12 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.test_embeddings import ingest_in
 from tutor import embeddings as emb
 from tutor import int8
 from tutor.embeddings import INT8_MIN_COSINE, PRECISION_SAMPLE, LocalEmbeddings
-from tutor.ingestion import Ingestor
-from tutor.settings import Settings
-from tutor.store import open_store
 
 REPO = Path(__file__).resolve().parent.parent
 SUBJECTS = ["County {n}", "The ministry of ICT", "The data commissioner", "A procurement team", "The KSG course {n}",
@@ -108,30 +106,8 @@ def test_a_model_the_int8_graph_cannot_reproduce_is_refused(model: LocalEmbeddin
     int8.check_supported(model.model)  # the shipped model passes
 
 
-class Recording(LocalEmbeddings):
-    """Remembers the texts ingestion embedded in bulk."""
-
-    texts: list[str]
-
-    def embed_corpus(self, texts: list[str]) -> np.ndarray:
-        self.texts = [*getattr(self, "texts", []), *texts]
-        return super().embed_corpus(texts)
-
-
 def test_ingestion_stores_int8_vectors(tmp_path: Path, model: LocalEmbeddings, made: LocalEmbeddings) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    body = "\n\n".join(f"## Part {n}\n\n" + " ".join(TEXTS[n::4]) for n in range(4))
-    (corpus / "counties.md").write_text(f"---\ntitle: County services\n---\n{body}\n", encoding="utf-8")
-    settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus, embedding_precision="int8",
-                        _env_file=None)  # type: ignore[call-arg]
-    recording = Recording(model.model_name, corpus_precision=settings.embedding_precision, int8_dir=made.int8_dir)
-    recording._model = model.model
-    store = open_store(settings)
-    summary = Ingestor(settings, store, recording).run()
-    assert summary.count("added") == 1 and summary.chunks_written == len(recording.texts) >= 4
-    assert recording.precision_report and recording.precision_report["precision"] == "int8"
-    stored = np.asarray(store.chunks.get(include=["embeddings"])["embeddings"], dtype=np.float32)
+    recording, stored = ingest_in(tmp_path, model, "int8", TEXTS, int8_dir=made.int8_dir)
     best = (stored @ recording.embed_array(recording.texts).T).max(axis=1)  # each against its float32 twin
     assert best.min() >= INT8_MIN_COSINE and best.max() < 1 - 1e-5
 
