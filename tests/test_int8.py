@@ -97,6 +97,12 @@ def test_auto_refuses_int8_that_does_not_match_float32(model: LocalEmbeddings, m
     assert np.array_equal(vectors, auto.embed_array(TEXTS))
 
 
+def test_int8_asked_for_where_it_cannot_be_made_says_so_and_embeds_in_float32(model: LocalEmbeddings) -> None:
+    nowhere = sharing(model, "int8", None)  # no folder to keep the model in
+    assert np.array_equal(nowhere.embed_corpus(TEXTS), nowhere.embed_array(TEXTS))
+    assert nowhere.precision_report == {"precision": "float32", "why": "int8 needs OpenVINO, NNCF and a data folder"}
+
+
 def test_a_model_the_int8_graph_cannot_reproduce_is_refused(model: LocalEmbeddings) -> None:
     from sentence_transformers.models import Pooling
 

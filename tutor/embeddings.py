@@ -180,8 +180,12 @@ class LocalEmbeddings(Embeddings):
             self.precision_report = {"precision": self.corpus_precision, "why": "set by TUTOR_EMBEDDING_PRECISION"}
         elif len(sample) < PRECISION_SAMPLE:
             return "float32"
+        elif self.corpus_precision == "int8" and (self.int8_dir is None or not _int8_available()):
+            self.precision_report = {"precision": "float32", "why": "int8 needs OpenVINO, NNCF and a data folder"}
+            log.warning("TUTOR_EMBEDDING_PRECISION=int8, but %s: embedding in float32", self.precision_report["why"])
+            return "float32"
         elif self.corpus_precision == "int8":
-            if not self._make_int8(sample):
+            if not self._make_int8(sample):  # too few texts to calibrate on yet
                 return "float32"
             self.precision_report = {**self._check("int8", sample), "precision": "int8",
                                      "why": "set by TUTOR_EMBEDDING_PRECISION"}
@@ -212,7 +216,7 @@ class LocalEmbeddings(Embeddings):
 
         if self._int8 is not None:
             return True
-        if self.int8_dir is None or not int8.available():
+        if self.int8_dir is None or not _int8_available():
             return False
         step = max(1, len(sample) // int8.CALIBRATION_SIZE)
         folder = int8.cache_folder(self.int8_dir, self.path)
@@ -278,6 +282,12 @@ class LocalEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_array([text])[0].tolist()
+
+
+def _int8_available() -> bool:
+    from tutor import int8
+
+    return int8.available()
 
 
 def native_bf16() -> bool:
