@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import re
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -174,3 +175,37 @@ def test_plain_postgresql_urls_use_the_installed_driver() -> None:
     assert driver_url("postgres://db/mwalimu") == "postgresql+psycopg://db/mwalimu"
     assert driver_url("postgresql+psycopg://db/m") == "postgresql+psycopg://db/m"
     assert driver_url("sqlite:////tmp/x.sqlite") == "sqlite:////tmp/x.sqlite"
+
+
+def test_replicas_creating_the_tables_at_once_do_not_collide(deployment: Deployment) -> None:
+    """Replicas started together against an empty database all create the tables at the same moment."""
+    from sqlalchemy import create_engine, inspect, text
+
+    admin = create_engine(deployment.database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("CREATE DATABASE fresh_start"))
+    admin.dispose()
+    url = deployment.database_url.rsplit("/", 1)[0] + "/fresh_start"
+    engines = [create_engine(url) for _ in range(6)]
+    ready = threading.Barrier(len(engines))
+    failures: list[BaseException] = []
+
+    def start_replica(number: int, engine: Any) -> None:
+        ready.wait()
+        try:
+            FeedbackStore(engine).create()
+            ProgressStore(engine, module_ids=["m1"]).record_answer(f"Race Tester {number}", "m1", "q1", True)
+        except Exception as exc:  # noqa: BLE001 - collected and reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=start_replica, args=pair) for pair in enumerate(engines)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == []
+    assert {"feedback", "progress_learners", "progress_answers"} <= set(inspect(engines[0]).get_table_names())
+    progress = ProgressStore(engines[0], module_ids=["m1"])
+    assert [progress.module_progress(f"race tester {n}")[0].attempts for n in range(len(engines))] == [1] * 6
+    for engine in engines:
+        engine.dispose()

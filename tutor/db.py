@@ -1,7 +1,7 @@
 """The relational database for progress and feedback: SQLite by default, PostgreSQL for many replicas.
 
-Each feature module declares its own tables with SQLAlchemy Core and calls ``create_all`` on the
-engine it is given; this module only builds engines, once per URL.
+Each feature module declares its own tables with SQLAlchemy Core and creates them with
+:func:`create_tables` on the engine it is given; this module builds engines, once per URL.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, MetaData, Table, create_engine, event, text
 
 if TYPE_CHECKING:
     from tutor.settings import Settings
@@ -47,3 +47,20 @@ def make_engine(settings: Settings) -> Engine:
                 engine = create_engine(url, pool_pre_ping=True)
             _engines[url] = engine
         return _engines[url]
+
+
+#: Key of the PostgreSQL advisory lock under which replicas create tables ("mwal" in ASCII).
+SCHEMA_LOCK = 0x6D77616C
+
+
+def create_tables(metadata: MetaData, engine: Engine, tables: list[Table] | None = None) -> None:
+    """``metadata.create_all``, safe when several replicas start at once against one PostgreSQL database.
+
+    Two processes that both find a table missing both send ``CREATE TABLE``, and the second fails on a
+    unique index of PostgreSQL's catalogue. A transaction-level advisory lock makes them take turns: the
+    second then finds the tables and creates nothing. SQLite serialises writers by itself.
+    """
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
+        metadata.create_all(conn, tables=tables, checkfirst=True)

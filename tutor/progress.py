@@ -42,6 +42,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from tutor.db import create_tables
 from tutor.errors import TutorError
 
 if TYPE_CHECKING:
@@ -211,7 +212,7 @@ class ProgressStore:
         if not self._ready:
             with self._lock:
                 if not self._ready:
-                    metadata.create_all(self.engine, checkfirst=True)
+                    create_tables(metadata, self.engine)
                     self._ready = True
 
     # --- learners ---------------------------------------------------------------------------------

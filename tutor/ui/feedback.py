@@ -107,7 +107,9 @@ class FeedbackStore:
 
     def create(self) -> FeedbackStore:
         """Create the table if it does not exist yet (called by the app factory, not at import)."""
-        metadata.create_all(self.engine, tables=[feedback_table])
+        from tutor.db import create_tables
+
+        create_tables(metadata, self.engine, [feedback_table])
         return self
 
     def add(self, *, rating: str, question: str, answer: str, sources: Sequence[dict[str, Any]], refused: bool,
