@@ -15,6 +15,7 @@ from tests.test_embeddings import ingest_in
 from tutor import embeddings as emb
 from tutor import int8
 from tutor.embeddings import INT8_MIN_COSINE, PRECISION_SAMPLE, LocalEmbeddings
+from tutor.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 SUBJECTS = ["County {n}", "The ministry of ICT", "The data commissioner", "A procurement team", "The KSG course {n}",
@@ -145,3 +146,25 @@ def test_making_the_int8_model_reaches_for_no_network_and_leaves_home_alone(tmp_
     assert done.stdout.split()[0] == "int8" and done.stdout.strip().endswith("[]"), done.stdout
     assert list(home.iterdir()) == []
     assert list((tmp_path / "models").glob("*/model.xml"))
+
+
+def test_beir_mode_neither_uses_nor_replaces_the_library_int8_model(tmp_path: Path, model: LocalEmbeddings,
+                                                                     made: LocalEmbeddings) -> None:
+    """A BEIR run embeds another data set: the library's int8 model was calibrated on the library."""
+    from tutor.eval.beir import run_beir
+
+    folder = tmp_path / "beir"
+    (folder / "qrels").mkdir(parents=True)
+    docs = TEXTS[:PRECISION_SAMPLE + 4]  # enough to choose a precision, too few to calibrate a model of its own
+    (folder / "corpus.jsonl").write_text("".join(json.dumps({"_id": f"d{n}", "title": f"Note {n}", "text": text}) + "\n"
+                                                 for n, text in enumerate(docs)))
+    (folder / "queries.jsonl").write_text(json.dumps({"_id": "q1", "text": "phishing attempts reported"}) + "\n")
+    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\n")
+    library = made.int8_dir
+    assert library is not None
+    before = sorted((p.name, p.stat().st_mtime_ns) for p in library.glob("*/*"))
+    evaluating = sharing(model, "auto", library)
+    result = run_beir(folder, Settings(data_dir=tmp_path / "data", _env_file=None),  # type: ignore[call-arg]
+                      evaluating, show_progress=False)
+    assert result["corpus_embeddings"]["precision"] in {"bfloat16", "float32"}
+    assert sorted((p.name, p.stat().st_mtime_ns) for p in library.glob("*/*")) == before

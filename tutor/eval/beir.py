@@ -227,6 +227,10 @@ def run_beir(folder: str | Path, settings: Any, embeddings: Any, weights: Sequen
     with tempfile.TemporaryDirectory(prefix="mwalimu-beir-") as tmp:
         local = settings.model_copy(update={"data_dir": Path(tmp) / "data", "chroma_url": None,
                                             "collection": "beir"})
+        if getattr(embeddings, "int8_dir", None) is not None:
+            # an int8 model calibrated on this data set, made beside its index: the library's own int8
+            # model (calibrated on the library) is neither used nor replaced
+            embeddings.int8_dir = local.models_dir
         timings = build_index(data, local, embeddings, show_progress, allow_bf16)
         precision = timings.pop("embedding")
         from tutor.store import open_store
