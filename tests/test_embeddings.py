@@ -20,19 +20,12 @@ TEXTS = [
 ]
 
 
-def sharing(model: LocalEmbeddings, precision: str) -> LocalEmbeddings:
-    """A fresh LocalEmbeddings (nothing decided yet) over the session's already loaded model."""
-    fresh = LocalEmbeddings(model.model_name, batch_size=model.batch_size, corpus_precision=precision)
-    fresh._model = model.model
-    return fresh
-
-
 def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.sum(a * b, axis=1)
 
 
 def test_bfloat16_corpus_vectors_match_float32(model: LocalEmbeddings) -> None:
-    fast = sharing(model, "bfloat16")
+    fast = model.sharing_model("bfloat16", None)
     vectors = fast.embed_corpus(TEXTS)
     exact = fast.embed_array(TEXTS)  # questions: always float32
     assert fast.precision_report == {"precision": "bfloat16", "why": "set by TUTOR_EMBEDDING_PRECISION"}
@@ -42,7 +35,7 @@ def test_bfloat16_corpus_vectors_match_float32(model: LocalEmbeddings) -> None:
 
 
 def test_float32_setting_embeds_the_corpus_exactly_as_questions(model: LocalEmbeddings) -> None:
-    exact = sharing(model, "float32")
+    exact = model.sharing_model("float32", None)
     assert np.array_equal(exact.embed_corpus(TEXTS), exact.embed_array(TEXTS))
     assert exact.precision_report and exact.precision_report["precision"] == "float32"
 
@@ -50,7 +43,7 @@ def test_float32_setting_embeds_the_corpus_exactly_as_questions(model: LocalEmbe
 def test_auto_keeps_float32_on_a_cpu_without_native_bfloat16(model: LocalEmbeddings,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(emb, "native_bf16", lambda: False)
-    auto = sharing(model, "auto")
+    auto = model.sharing_model("auto", None)
     assert np.array_equal(auto.embed_corpus(TEXTS), auto.embed_array(TEXTS))
     assert auto.precision_report == {"precision": "float32", "why": "this CPU has no native bfloat16"}
 
@@ -58,7 +51,7 @@ def test_auto_keeps_float32_on_a_cpu_without_native_bfloat16(model: LocalEmbeddi
 def test_auto_checks_bfloat16_on_a_sample_before_using_it(model: LocalEmbeddings,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(emb, "native_bf16", lambda: True)
-    auto = sharing(model, "auto")
+    auto = model.sharing_model("auto", None)
     few = TEXTS[: PRECISION_SAMPLE - 1]
     assert np.array_equal(auto.embed_corpus(few), auto.embed_array(few))  # too few to judge: float32
     assert auto.precision_report is None
@@ -74,7 +67,7 @@ def test_auto_refuses_bfloat16_that_does_not_match_float32(model: LocalEmbedding
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(emb, "native_bf16", lambda: True)
     monkeypatch.setattr(emb, "BF16_MIN_COSINE", 1.01)  # no vector can reach it
-    auto = sharing(model, "auto")
+    auto = model.sharing_model("auto", None)
     auto.embed_corpus(TEXTS)
     assert auto.precision_report and auto.precision_report["precision"] == "float32"
     assert auto.precision_report["why"] == "not equivalent to float32 on the sample"

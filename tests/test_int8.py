@@ -29,18 +29,10 @@ TEXTS = [f"{SUBJECTS[n % len(SUBJECTS)].format(n=n)} {ACTIONS[n % len(ACTIONS)].
          for n in range(int8.MIN_CALIBRATION + PRECISION_SAMPLE)]
 
 
-def sharing(model: LocalEmbeddings, precision: str, int8_dir: Path | None) -> LocalEmbeddings:
-    """A fresh LocalEmbeddings (nothing decided yet) over the session's already loaded model."""
-    fresh = LocalEmbeddings(model.model_name, batch_size=model.batch_size, corpus_precision=precision,
-                            int8_dir=int8_dir)
-    fresh._model = model.model
-    return fresh
-
-
 @pytest.fixture(scope="module")
 def made(model: LocalEmbeddings, tmp_path_factory: pytest.TempPathFactory) -> LocalEmbeddings:
     """Embeddings whose int8 model was just made (calibrated on TEXTS) in a folder of this module's own."""
-    maker = sharing(model, "int8", tmp_path_factory.mktemp("int8") / "models")
+    maker = model.sharing_model("int8", tmp_path_factory.mktemp("int8") / "models")
     maker.embed_corpus(TEXTS)
     return maker
 
@@ -69,7 +61,7 @@ def test_the_int8_model_is_kept_with_a_note_of_how_it_was_made(made: LocalEmbedd
 def test_auto_reuses_the_int8_model_without_calibrating_again(model: LocalEmbeddings, made: LocalEmbeddings) -> None:
     xml = next(made.int8_dir.glob("*/model.xml"))  # type: ignore[union-attr]
     written = xml.stat().st_mtime_ns
-    auto = sharing(model, "auto", made.int8_dir)
+    auto = model.sharing_model("auto", made.int8_dir)
     few = TEXTS[:PRECISION_SAMPLE]  # too few to calibrate: only a model already made can serve
     vectors = auto.embed_corpus(few)
     assert auto.precision_report and auto.precision_report["precision"] == "int8"
@@ -80,7 +72,7 @@ def test_auto_reuses_the_int8_model_without_calibrating_again(model: LocalEmbedd
 
 def test_auto_without_a_model_and_too_few_texts_to_make_one_does_without(model: LocalEmbeddings,
                                                                           tmp_path: Path) -> None:
-    auto = sharing(model, "auto", tmp_path / "models")
+    auto = model.sharing_model("auto", tmp_path / "models")
     auto.embed_corpus(TEXTS[:PRECISION_SAMPLE])
     assert auto.precision_report and auto.precision_report["precision"] in {"bfloat16", "float32"}
     assert not (tmp_path / "models").exists() or not any((tmp_path / "models").iterdir())
@@ -90,7 +82,7 @@ def test_auto_refuses_int8_that_does_not_match_float32(model: LocalEmbeddings, m
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(emb, "INT8_MIN_COSINE", 1.01)  # no vector can reach it
     monkeypatch.setattr(emb, "native_bf16", lambda: False)
-    auto = sharing(model, "auto", made.int8_dir)
+    auto = model.sharing_model("auto", made.int8_dir)
     vectors = auto.embed_corpus(TEXTS)
     report = auto.precision_report
     assert report and report["precision"] == "float32"
@@ -99,7 +91,7 @@ def test_auto_refuses_int8_that_does_not_match_float32(model: LocalEmbeddings, m
 
 
 def test_int8_asked_for_where_it_cannot_be_made_says_so_and_embeds_in_float32(model: LocalEmbeddings) -> None:
-    nowhere = sharing(model, "int8", None)  # no folder to keep the model in
+    nowhere = model.sharing_model("int8", None)  # no folder to keep the model in
     assert np.array_equal(nowhere.embed_corpus(TEXTS), nowhere.embed_array(TEXTS))
     assert nowhere.precision_report == {"precision": "float32", "why": "int8 needs OpenVINO, NNCF and a data folder"}
 
@@ -163,7 +155,7 @@ def test_beir_mode_neither_uses_nor_replaces_the_library_int8_model(tmp_path: Pa
     library = made.int8_dir
     assert library is not None
     before = sorted((p.name, p.stat().st_mtime_ns) for p in library.glob("*/*"))
-    evaluating = sharing(model, "auto", library)
+    evaluating = model.sharing_model("auto", library)
     result = run_beir(folder, Settings(data_dir=tmp_path / "data", _env_file=None),  # type: ignore[call-arg]
                       evaluating, show_progress=False)
     assert result["corpus_embeddings"]["precision"] in {"bfloat16", "float32"}

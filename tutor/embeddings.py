@@ -79,6 +79,19 @@ class LocalEmbeddings(Embeddings):
         self._cache_lock = threading.Lock()
         self.cache_size = 20000
 
+    def sharing_model(self, corpus_precision: str, int8_dir: Path | None) -> LocalEmbeddings:
+        """A new instance over the same loaded model, with nothing decided about the corpus precision yet.
+
+        A precision, once chosen, belongs to the instance (with the int8 model it made or loaded), so a
+        job embedding other documents (a BEIR data set) takes an instance of its own rather than
+        reconfiguring, and then carrying off, the library's.
+        """
+        fresh = LocalEmbeddings(self.model_name, batch_size=self.batch_size, device=self.device,
+                                corpus_precision=corpus_precision, int8_dir=int8_dir)
+        fresh._model = self._model
+        fresh._tokenizer = self._tokenizer
+        return fresh
+
     @property
     def loaded(self) -> bool:
         """Whether the (heavy) model has been loaded: tests use it to prove lazy loading."""

@@ -213,7 +213,7 @@ def run_beir(folder: str | Path, settings: Any, embeddings: Any, weights: Sequen
     ``HybridRetriever.retrieve`` to check the fused hybrid ranking against it (``None``: all).
     The result holds the figures, the settings and the timings.
     """
-    from tutor.embeddings import embed_matrix
+    from tutor.embeddings import LocalEmbeddings, embed_matrix
     from tutor.lexical import LexicalCache
     from tutor.retrieval import HybridRetriever, RetrievalConfig
 
@@ -227,10 +227,10 @@ def run_beir(folder: str | Path, settings: Any, embeddings: Any, weights: Sequen
     with tempfile.TemporaryDirectory(prefix="mwalimu-beir-") as tmp:
         local = settings.model_copy(update={"data_dir": Path(tmp) / "data", "chroma_url": None,
                                             "collection": "beir"})
-        if getattr(embeddings, "int8_dir", None) is not None:
+        if isinstance(embeddings, LocalEmbeddings) and embeddings.int8_dir is not None:
             # an int8 model calibrated on this data set, made beside its index: the library's own int8
             # model (calibrated on the library) is neither used nor replaced
-            embeddings.int8_dir = local.models_dir
+            embeddings = embeddings.sharing_model(embeddings.corpus_precision, local.models_dir)
         timings = build_index(data, local, embeddings, show_progress, allow_bf16)
         precision = timings.pop("embedding")
         from tutor.store import open_store
