@@ -325,10 +325,11 @@ def format_table(result: dict[str, Any]) -> str:
     for weights, values in result["rrf_sweep"].items():
         lines.append(f"{'  RRF ' + weights + ' (sweep)':<22}" + "".join(f"{values[name]:>15.4f}" for name in BEIR_METRICS))
     emb = result.get("corpus_embeddings", {})
-    if emb.get("precision") == "bfloat16":
+    if emb.get("precision") in ("bfloat16", "int8"):
         check = (f"{emb['speedup']}x faster on a sample of {emb['sample']} chunks; min cosine to float32 "
                  f"{emb['min_cosine_to_float32']}" if "sample" in emb else emb.get("why", ""))
-        lines.append(f"corpus embedded under bfloat16 autocast ({check}); queries in float32")
+        how = "by the int8 model" if emb["precision"] == "int8" else "under bfloat16 autocast"
+        lines.append(f"corpus embedded {how} ({check}); queries in float32")
     check = result["hybrid_checked_with_retrieve"]
     lines.append(f"hybrid ranking checked against HybridRetriever.retrieve on {check['queries']} queries: "
                  f"same top {DOC_DEPTH} documents for {check['same_ranking']:.0%}")
