@@ -11,13 +11,33 @@ from tutor.errors import DocumentError
 REFERENCE_HEADINGS = frozenset({"sources", "references", "bibliography", "further reading"})
 
 
+#: Roles of text that is kept searchable (an official may look for a title) but never quoted as an answer:
+#: a contents line or a bibliography entry answers nothing.
+NON_ANSWER_ROLES = frozenset({"cover", "contents", "figures-list", "index", "references", "acknowledgements"})
+
+
 @dataclass(frozen=True)
 class Section:
-    """A run of text with where it came from: a 1-based PDF page, or a heading path."""
+    """A run of text with where it came from: a 1-based PDF page, or a heading path.
+
+    PDFs say more, because an official quotes what is printed: ``page_label`` is the number printed on
+    the page (``"25"`` on the 26th sheet), ``citation`` the legal unit of an Act or regulation
+    (``"s. 25(1)"``, ``"reg. 12(3)"``), ``ocr`` marks text read from a page image, and ``role`` says
+    what kind of text it is; a section whose role is in :data:`NON_ANSWER_ROLES` is not quotable.
+    """
 
     text: str
     page: int | None = None
     section: str = ""
+    page_label: str = ""
+    citation: str = ""
+    ocr: bool = False
+    role: str = "body"
+
+    @property
+    def quotable(self) -> bool:
+        """False for covers, contents, lists of figures, indexes, reference lists and acknowledgements."""
+        return self.role not in NON_ANSWER_ROLES
 
 
 @dataclass
@@ -34,6 +54,8 @@ class LoadedDocument:
     declared: dict[str, object] = field(default_factory=dict)
     file_meta: dict[str, object] = field(default_factory=dict)
     pages: int | None = None
+    #: 1-based numbers of PDF pages that have no text layer (scans): the OCR step reads them.
+    image_pages: list[int] = field(default_factory=list)
 
     def require_text(self) -> LoadedDocument:
         """Refuse a document with nothing to index, so that it is reported rather than silently empty."""
