@@ -15,6 +15,7 @@ from typing import Protocol
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from tutor.loaders.base import Section
+from tutor.text import spell_citation
 
 #: Paragraphs, lines, sentence ends, clauses, words, characters: coarsest first.
 _SEPARATORS = ["\n\n", "\n", r"(?<=[.!?])\s+", r"(?<=[;:])\s+", " ", ""]
@@ -51,9 +52,37 @@ def slugify(value: str, limit: int = 60) -> str:
     return slug[:limit].rstrip("-") or "text"
 
 
-def embed_header(title: str, section: str) -> str:
-    """The context line embedded with every chunk (not stored as its text)."""
-    return f"{title} | {section}\n" if section and section != title else f"{title}\n"
+def embed_header(title: str, section: str, citation: str = "") -> str:
+    """The context line embedded with every chunk (not stored as its text).
+
+    A legal unit's citation is spelt out ("reg. 37(1)" -> "regulation 37(1)") because officials ask
+    for "regulation 37", not for the abbreviation.
+    """
+    where = section if section and section != title else ""
+    if citation:
+        where = f"{where} ({spell_citation(citation)})" if where else spell_citation(citation)
+    return f"{title} | {where}\n" if where else f"{title}\n"
+
+
+def section_meta(section: Section) -> dict[str, str | int | bool]:
+    """What a section says about where its text stands, as flat chunk metadata (only what is set).
+
+    ``quotable`` is stored only when false (covers, contents, reference lists: searchable, never quoted).
+    """
+    meta: dict[str, str | int | bool] = {}
+    if section.page is not None:
+        meta["page"] = section.page
+    if section.page_label:
+        meta["page_label"] = section.page_label
+    if section.citation:
+        meta["citation"] = section.citation
+    if section.ocr:
+        meta["ocr"] = True
+    if section.role != "body":
+        meta["role"] = section.role
+    if not section.quotable:
+        meta["quotable"] = False
+    return meta
 
 
 class Chunker:
@@ -95,14 +124,15 @@ class Chunker:
             seen_keys[key] = seen_keys.get(key, 0) + 1
             if seen_keys[key] > 1:  # two sections with the same heading path
                 key = f"{key}-{seen_keys[key]}"
-            header = self._clip(embed_header(title, section.section).rstrip(), MAX_HEADER_TOKENS) + "\n"
+            header = self._clip(embed_header(title, section.section, section.citation).rstrip(),
+                                MAX_HEADER_TOKENS) + "\n"
+            where = section_meta(section)
             budget = min(self.max_chunk_tokens, limit - 2 - self._count(header) - 2)
             pieces = self._splitter(max(budget, 16)).split_text(section.text)
             for piece in self._fit(pieces, header, limit):
                 meta = dict(base_meta)
                 meta["chunk_index"] = len(chunks)
-                if section.page is not None:
-                    meta["page"] = section.page
+                meta.update(where)
                 if section.section or section.page is None:  # every chunk cites a page or a section
                     meta["section"] = section.section
                 index = per_key.get(key, 0)

@@ -22,17 +22,45 @@ class Source:
     text: str
     score: float = 0.0
     cited_sentences: tuple[str, ...] = ()
+    #: The number printed on the page (what an official quotes); ``page`` is the PDF's own 1-based index.
+    page_label: str = ""
+    #: The legal unit of an Act or regulation: ``s. 25(1)``, ``reg. 37(2)``.
+    provision: str = ""
+    #: True when the passage was read from a page image by OCR: the official should check the page.
+    ocr: bool = False
+    as_of: str = ""
+
+    @property
+    def printed_page(self) -> str:
+        """The page as cited: the printed number where the page shows one, else the PDF's page index."""
+        return self.page_label or (str(self.page) if self.page else "")
+
+    @property
+    def section_path(self) -> list[str]:
+        """The heading path as a list, outermost first."""
+        return [part for part in self.section.split(" > ") if part]
+
+    def where(self) -> str:
+        """``reg. 37(1), p. 1997``, ``p. 25`` or ``§ Section``: where in the document the passage stands."""
+        parts = [self.provision] if self.provision else []
+        if self.printed_page:
+            parts.append(f"p. {self.printed_page}")
+        elif self.section and not self.provision:
+            parts.append(f"§ {self.section}")
+        return ", ".join(parts)
 
     def citation(self) -> str:
         """``Title, Publisher, Year, p. N`` or ``... § Section``: the reference line under an answer."""
-        parts = [p for p in (self.title, self.publisher, self.year) if p]
-        where = f"p. {self.page}" if self.page else (f"§ {self.section}" if self.section else "")
-        return ", ".join(parts + ([where] if where else []))
+        parts = [p for p in (self.title, self.publisher, self.year, self.where()) if p]
+        return ", ".join(parts) + (" (read by OCR: check the page)" if self.ocr else "")
 
     def to_api(self) -> dict[str, Any]:
-        """The shape DESIGN.md fixes for the ``/ask`` API: {n, title, publisher, year, page, section, url, text}."""
+        """The shape DESIGN.md fixes for the ``/ask`` API: {n, title, publisher, year, page, section, url, text},
+        with ``page_label``, ``section_path``, ``provision``, ``ocr`` and ``as_of`` beside them."""
         return {"n": self.n, "title": self.title, "publisher": self.publisher, "year": self.year,
-                "page": self.page, "section": self.section, "url": self.url, "text": self.text}
+                "page": self.page, "section": self.section, "url": self.url, "text": self.text,
+                "page_label": self.page_label, "section_path": self.section_path, "provision": self.provision,
+                "ocr": self.ocr, "as_of": self.as_of}
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from tutor.text import fold_thousands
+from tutor.text import fold_thousands, spell_citation
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, items: Iterable[tuple[str, str, dict[str, Any]]]) -> LexicalIndex:
-        """Index (id, text, metadata) triples; title and section are indexed with the text."""
+        """Index (id, text, metadata) triples; title, section and legal citation are indexed with the text."""
         import bm25s
 
         ids: list[str] = []
@@ -65,7 +65,8 @@ class LexicalIndex:
         fields: dict[str, list[str]] = {"doc_id": [], "publisher": []}
         for cid, text, meta in items:
             ids.append(cid)
-            texts.append(f"{meta.get('title', '')} {meta.get('section', '')} {text}")
+            texts.append(f"{meta.get('title', '')} {meta.get('section', '')} {spell_citation(str(meta.get('citation', '')))} "
+                         f"{text}")
             for name, values in fields.items():
                 values.append(str(meta.get(name, "")))
         model = bm25s.BM25()

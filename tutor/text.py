@@ -119,3 +119,12 @@ def looks_like_instruction(sentence: str) -> bool:
     """True for sentences addressed to an AI ("ignore previous instructions..."): document text is data,
     and such a sentence is never useful to quote as an answer."""
     return bool(_INSTRUCTION.search(sentence))
+
+
+_CITATION_WORDS = {"s.": "section", "reg.": "regulation", "para.": "paragraph", "art.": "article", "r.": "rule"}
+
+
+def spell_citation(citation: str) -> str:
+    """``reg. 37(1)`` -> ``regulation 37(1)``, ``s. 25`` -> ``section 25``: the words a question uses."""
+    head, _, rest = citation.partition(" ")
+    return f"{_CITATION_WORDS[head]} {rest}" if head in _CITATION_WORDS and rest else citation

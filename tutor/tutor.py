@@ -102,7 +102,17 @@ def to_source(n: int, passage: Passage, cited: Sequence[str] = ()) -> Source:
         publisher=str(meta.get("publisher", "")), year=str(meta.get("year", "")),
         page=int(page) if page not in (None, "") else None, section=str(meta.get("section", "")),
         url=str(meta.get("url", "")), text=passage.text, score=round(passage.dense, 4), cited_sentences=tuple(cited),
+        page_label=str(meta.get("page_label", "")), provision=str(meta.get("citation", "")),
+        ocr=bool(meta.get("ocr", False)), as_of=str(meta.get("as_of", "")),
     )
+
+
+def quotable(passages: Sequence[Passage]) -> list[Passage]:
+    """The passages an answer may quote: not a cover, a contents page, an index or a reference list.
+
+    Those stay retrievable (they name topics, and a refusal may point to them) but answer nothing.
+    """
+    return [p for p in passages if p.metadata.get("quotable", True) is not False]
 
 
 def sources_block(sources: Sequence[Source]) -> str:
@@ -258,7 +268,7 @@ class Tutor:
     # --- backends ------------------------------------------------------------------------------
     def _extractive_answer(self, question: str, passages: Sequence[Passage], simple: bool,
                            focus: str | None = None) -> tuple[str, tuple[Source, ...]]:
-        passages = list(passages) + self._rest_of_top_document(passages)
+        passages = quotable(list(passages) + self._rest_of_top_document(quotable(passages)))
         answerer = self.extractive
         if simple:
             answerer = ExtractiveAnswerer(self.embeddings, ExtractiveConfig(max_sentences=3, max_words=70, novelty_weight=0.0))
@@ -289,6 +299,7 @@ class Tutor:
     def _llm_answer(self, question: str, passages: Sequence[Passage],
                     simple: bool) -> Iterator[tuple[str, tuple[Source, ...]]]:
         """Verified sentences, renumbered so sources run [1], [2]... in order of first citation."""
+        passages = quotable(passages)
         checker = CitationChecker(self.embeddings, passages)
         numbers: dict[int, int] = {}
         cited: dict[int, list[str]] = {}

@@ -58,22 +58,20 @@ def highlight(text: str, sentences: Sequence[str]) -> str:
     return "".join(out)
 
 
-def where(source: Source) -> str:
-    if source.page:
-        return f"p. {source.page}"
-    return f"§ {source.section}" if source.section else ""
-
-
 def source_card(source: Source) -> str:
     title = html.escape(source.title or "Untitled document")
     url = safe_url(source.url)
     heading = (f'<a href="{html.escape(url)}" target="_blank" rel="noopener noreferrer">{title}'
                '<span class="mw-visually-hidden"> (opens the original in a new tab)</span></a>' if url else title)
-    meta = " · ".join(html.escape(p) for p in (source.publisher, source.year, where(source)) if p)
+    sheet = (f"PDF page {source.page}" if source.page and source.page_label and source.page_label != str(source.page)
+             else "")
+    meta = " · ".join(html.escape(p) for p in (source.publisher, source.year, source.where(), sheet) if p)
+    ocr = ('<div class="mw-ocr" role="note">Read by OCR: check the page, the text may hold misread words.</div>'
+           if source.ocr else "")
     return (
         f'<li class="mw-source" id="mw-source-{source.n}">'
         f'<div class="mw-source-head"><span class="mw-n">[{source.n}]</span> {heading}</div>'
-        f'<div class="mw-meta">{meta}</div>'
+        f'<div class="mw-meta">{meta}</div>{ocr}'
         f'<blockquote class="mw-passage">{highlight(source.text, source.cited_sentences)}</blockquote>'
         "</li>"
     )

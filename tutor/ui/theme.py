@@ -42,6 +42,7 @@ CSS = """
 .mw-source-head a { color: var(--link-text-color); text-decoration: underline; }
 .mw-n { color: var(--color-accent); margin-right: 0.2rem; }
 .mw-meta { font-size: 0.85rem; color: var(--body-text-color-subdued); margin: 0.2rem 0 0.5rem; }
+.mw-ocr { font-size: 0.85rem; margin: 0 0 0.5rem; padding: 0.2rem 0.4rem; border-left: 3px solid #b7791f; }
 .mw-passage { margin: 0; padding: 0 0 0 0.75rem; border-left: 3px solid var(--color-accent-soft);
   font-size: 0.9rem; line-height: 1.55; white-space: pre-line; overflow-wrap: anywhere; }
 .mw-passage mark { background: #fde68a; color: #1f2937; padding: 0 0.1em; border-radius: 2px; }
