@@ -1,11 +1,12 @@
-"""Calibrate the refusal thresholds on a development test set: ``python -m tutor.calibrate TESTSET``.
+"""Calibrate the refusal thresholds on development test sets: ``python -m tutor.calibrate TESTSET [TESTSET ...]``.
 
 For every item it retrieves as ``Tutor.ask`` would (follow-ups rewritten first) and records the support
 signals the :class:`~tutor.tutor.RefusalPolicy` uses: the best passage's cosine similarity and the
 question's term coverage. A grid search then picks the thresholds that refuse the unanswerable items
 while refusing as few answerable ones as possible (false refusals cost twice as much: an official who
 is wrongly refused loses trust faster than one who gets a weak but cited answer). Run it against the
-index the app uses (``TUTOR_DATA_DIR``) and copy the printed values into ``RefusalPolicy``.
+index the app uses (``TUTOR_DATA_DIR``) and copy the printed values into ``RefusalPolicy``. Several sets
+are pooled (the notes' set and the real documents' set), so one policy serves both kinds of library.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def search(signals: list[Signal]) -> tuple[RefusalPolicy, float, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tutor.calibrate", description=__doc__.splitlines()[0])
-    parser.add_argument("testset", type=Path)
+    parser.add_argument("testsets", type=Path, nargs="+", metavar="TESTSET")
     args = parser.parse_args(argv)
     from tutor.cli import setup_logging
     from tutor.embeddings import make_embeddings
@@ -88,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
 
     setup_logging()
     settings = Settings()
-    items = [json.loads(line) for line in args.testset.read_text(encoding="utf-8").splitlines() if line.strip()]
+    items = [json.loads(line) for path in args.testsets
+             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     tutor = Tutor.from_settings(settings, open_store(settings), make_embeddings(settings))
     signals = collect(tutor, items)
     for s in sorted(signals, key=lambda s: s.dense):
