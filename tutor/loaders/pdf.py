@@ -25,7 +25,7 @@ from tutor.loaders.pdf_meta import file_meta
 from tutor.loaders.pdf_pages import assign_labels, strip_edges
 from tutor.loaders.pdf_paragraphs import body_size, paragraphs, vocabulary
 from tutor.loaders.pdf_structure import page_roles, read_outline, report_sections
-from tutor.loaders.pdf_tables import find_tables
+from tutor.loaders.pdf_tables import RuledHeader, find_ruled_tables, find_tables
 
 log = logging.getLogger(__name__)
 
@@ -143,11 +143,17 @@ def _read_layouts(path: Path, encrypted: bool) -> list[PageLayout]:
         raise DocumentError(f"corrupt PDF: {exc}".splitlines()[0][:200]) from exc
 
 
-def _place_tables(page: PageLayout) -> None:
-    """Replace the lines of each numeric table on the page by one line holding its row sentences."""
-    if sum(bool(_NUMERICISH.match(w["text"])) for w in page.words) < 12:
-        return  # too few numbers for a table: skip the search (it is the slowest step)
-    for table in find_tables(page.words):
+def _place_tables(page: PageLayout, carried: RuledHeader | None) -> RuledHeader | None:
+    """Replace the lines of each table on the page by one line holding its row sentences.
+
+    Returns the header of a drawn table that may run on to the next page.
+    """
+    tables, header = find_ruled_tables(page.words, page.rects, page.width, carried) if page.rects else ([], None)
+    if sum(bool(_NUMERICISH.match(w["text"])) for w in page.words) >= 12:  # else too few numbers for a grid
+        taken = [(t.top, t.bottom) for t in tables]
+        free = [w for w in page.words if not any(top - 1 <= w["top"] <= bottom + 1 for top, bottom in taken)]
+        tables += find_tables(free)
+    for table in tables:
         inside = [ln for ln in page.lines
                   if ln.top >= table.top - 1 and ln.bottom <= table.bottom + 1 and ln.x1 >= table.x0 - 2
                   and ln.x0 <= table.x1 + 2]
@@ -161,6 +167,7 @@ def _place_tables(page: PageLayout) -> None:
         kept = [ln for ln in page.lines if id(ln) not in drop]
         kept.insert(min(at, len(kept)), stand_in)
         page.lines = kept
+    return header
 
 
 def _page_labels(reader: object) -> list[str]:
@@ -188,9 +195,10 @@ def load_pdf(path: Path) -> LoadedDocument:
             text_pages = [lay_out(p.words, p.number, p.width, p.height, size, legal=True) for p in text_pages]
         assign_labels(text_pages, _page_labels(reader))
         strip_edges(text_pages)
+        carried: RuledHeader | None = None
         for page in text_pages:
             if not legal:
-                _place_tables(page)
+                carried = _place_tables(page, carried)
         vocab = vocabulary(text_pages)
         if legal:
             regulations = bool(re.search(r"\bRegulations?\b|sub-regulation", "\n".join(first_texts)))

@@ -60,6 +60,7 @@ class PageLayout:
     lines: list[Line]
     marginal: list[Line] = field(default_factory=list)
     words: list[dict[str, Any]] = field(default_factory=list)
+    rects: list[dict[str, float]] = field(default_factory=list)  # filled rectangles: table cells, shading
     label: str = ""
     role: str = "body"
 
@@ -169,7 +170,9 @@ def split_marginal(groups: list[list[dict[str, Any]]], width: float, body_size: 
 def read_page(page: Any, number: int) -> PageLayout:
     """Lay out one pdfplumber page: lines in reading order (columns left then right within each band)."""
     words = page.extract_words(extra_attrs=["size", "fontname"], keep_blank_chars=False, x_tolerance=2.0)
-    return lay_out(words, number, float(page.width), float(page.height))
+    layout = lay_out(words, number, float(page.width), float(page.height))
+    layout.rects = [{k: float(r[k]) for k in ("x0", "x1", "top", "bottom")} for r in page.rects]
+    return layout
 
 
 def lay_out(words: list[dict[str, Any]], number: int, width: float, height: float,

@@ -20,7 +20,7 @@ _GAZETTE = re.compile(r"kenya\s*subsidiary\s*l\s*egislation|kenya\s*gazette\s*su
 #: How many lines at the top and at the bottom of a page may be running heads or footers.
 _EDGE_LINES = 3
 #: The top and bottom fractions of the page where running heads and footers sit.
-_TOP_ZONE, _BOTTOM_ZONE = 0.16, 0.12
+_TOP_ZONE, _BOTTOM_ZONE = 0.16, 0.15
 
 
 def edge_key(text: str) -> str:

@@ -10,10 +10,10 @@ from :data:`tutor.loaders.base.NON_ANSWER_ROLES`: kept searchable, never quoted.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from tutor.loaders.base import Section
+from tutor.loaders.base import NON_ANSWER_ROLES, Section
 from tutor.loaders.pdf_layout import PageLayout
 from tutor.loaders.pdf_paragraphs import Paragraph
 
@@ -28,6 +28,8 @@ ROLE_HEADINGS = {
 }
 #: Headings under which nothing else nests (a bookmark tree that puts "Annex A" under "References" is wrong).
 _LEAF_HEADINGS = re.compile(r"^(references|bibliography|acknowledge?ments?|abstract|foreword|notes)$", re.IGNORECASE)
+#: Unnumbered headings that always open a top-level part of a report.
+_TOP_LEVEL = re.compile(r"^(abstract|foreword|executive summary|summary|annex|appendix|glossary|preface)\b", re.IGNORECASE)
 _LEADER = re.compile(r"(\.{3,}|…{2,}|\s)\s*\d{1,4}\s*$")
 
 
@@ -172,6 +174,10 @@ def report_sections(pages: list[PageLayout], paragraphs: list[Paragraph], outlin
         own = roles.get(page, "body")
         final = own if own != "body" else role or ("body" if kind == "body" else kind)
         where = " > ".join(x for x in (section_path(), caption) if x)
+        last = sections[-1] if sections else None
+        if last and final in NON_ANSWER_ROLES and (last.page, last.role, last.section) == (page, final, where):
+            sections[-1] = replace(last, text=f"{last.text}\n{text}")  # one contents page, one Section
+            return
         sections.append(Section(text=text, page=page, section=where, page_label=labels.get(page, ""), role=final))
 
     def flush() -> None:
@@ -197,13 +203,16 @@ def report_sections(pages: list[PageLayout], paragraphs: list[Paragraph], outlin
         if paragraph.kind == "footnote":
             notes.append(paragraph)
             continue
+        if paragraph.kind == "heading" and roles.get(paragraph.page) == "cover":
+            paragraph.kind = "body"  # a cover's display type is a title, not a section heading
         if paragraph.kind == "heading":
             flush()
             heading = matched.get(id(paragraph))
             if heading is not None:
                 enter(heading.title, heading.level)
             elif not outline:
-                enter(paragraph.text, paragraph.level or 1)
+                top = heading_role(paragraph.text) or _TOP_LEVEL.match(paragraph.text)
+                enter(paragraph.text, 1 if top else paragraph.level or 1)
             else:
                 buffer_page = paragraph.page
                 buffer.append(paragraph.text)  # a heading the outline does not list: kept as its own paragraph

@@ -204,3 +204,112 @@ def _header(groups: list[list[dict[str, Any]]], first: int, centers: list[float]
         for k, ws in columns.items()
     }
     return header, caption, top, lead
+
+
+# --- tables drawn as shaded cells (a header band, banded rows) ---------------------------------------
+
+@dataclass
+class RuledHeader:
+    """Column bounds and labels of a cell table, carried to the next page when the table runs on."""
+
+    bounds: list[tuple[float, float]]
+    names: list[str]
+
+
+def _cell_rows(rects: list[dict[str, Any]], width: float) -> list[list[dict[str, Any]]]:
+    """Runs of filled cells side by side at one height that span half the page: rows of a drawn table."""
+    groups: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    for rect in rects:
+        if rect["x1"] - rect["x0"] >= 12 and rect["bottom"] - rect["top"] >= 8:
+            groups.setdefault((round(rect["top"]), round(rect["bottom"])), []).append(rect)
+    rows = []
+    for cells in groups.values():
+        cells = sorted(cells, key=lambda r: r["x0"])
+        best: list[dict[str, Any]] = []
+        chain: list[dict[str, Any]] = []
+        for cell in cells:
+            if chain and abs(cell["x0"] - chain[-1]["x1"]) < 3:
+                chain.append(cell)
+            else:
+                chain = [cell]
+            if len(chain) > len(best):
+                best = list(chain)
+        if len(best) >= 4 and best[-1]["x1"] - best[0]["x0"] > 0.5 * width:
+            rows.append(best)
+    return sorted(rows, key=lambda r: r[0]["top"])
+
+
+def _same_bounds(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> bool:
+    return len(a) == len(b) and all(abs(x[0] - y[0]) < 4 for x, y in zip(a, b, strict=True))
+
+
+def _cells_text(words: list[dict[str, Any]], bounds: list[tuple[float, float]], top: float, bottom: float
+                ) -> list[str]:
+    cells: list[list[dict[str, Any]]] = [[] for _ in bounds]
+    for word in words:
+        middle = (word["top"] + word["bottom"]) / 2
+        if not top <= middle <= bottom:
+            continue
+        for index, (x0, x1) in enumerate(bounds):
+            if x0 - 1 <= _center(word) <= x1 + 1:
+                cells[index].append(word)
+                break
+    return [fix_glyphs(" ".join(w["text"] for w in sorted(c, key=lambda w: (round(w["top"]), w["x0"]))))
+            for c in cells]
+
+
+def find_ruled_tables(words: list[dict[str, Any]], rects: list[dict[str, Any]], width: float,
+                      carried: RuledHeader | None) -> tuple[list[Table], RuledHeader | None]:
+    """Tables drawn as a band of header cells over shaded rows; rows between shaded bands count too."""
+    rows = _cell_rows(rects, width)
+    if not rows:
+        return [], None
+    bounds = [(c["x0"], c["x1"]) for c in rows[0]]
+    texts = _cells_text(words, bounds, rows[0][0]["top"], rows[0][0]["bottom"])
+    header: RuledHeader | None
+    if carried is not None and _same_bounds(bounds, carried.bounds):
+        header, bands = carried, rows
+    elif not any(re.fullmatch(r"\d+", t.strip()) for t in texts) and sum(bool(t) for t in texts) >= 3:
+        header, bands = RuledHeader(bounds=bounds, names=texts), rows[1:]
+    else:
+        return [], None
+    bands = [r for r in bands if _same_bounds([(c["x0"], c["x1"]) for c in r], header.bounds)]
+    if not bands:
+        return [], header
+    spans = [(r[0]["top"], r[0]["bottom"]) for r in bands]
+    start = rows[0][0]["bottom"] if header is not carried else 0.0
+    edges: list[tuple[float, float]] = []
+    cursor = start
+    for top, bottom in spans:
+        if top - cursor > 5:
+            edges.append((cursor, top))  # an unshaded row between two shaded ones
+        edges.append((top, bottom))
+        cursor = bottom
+    left, right = header.bounds[0][0], header.bounds[-1][1]
+    below = sorted((w for w in words if w["top"] >= cursor and left <= _center(w) <= right), key=lambda w: w["top"])
+    end = cursor
+    for word in below:  # the last, unshaded row: words until a gap of more than two lines
+        if word["top"] - end > 2 * word["size"] + 4:
+            break
+        end = max(end, word["bottom"])
+    if end > cursor + 2:
+        edges.append((cursor, end))
+    sentences = []
+    for top, bottom in edges:
+        cells = _cells_text(words, header.bounds, top, bottom)
+        if not any(cells):
+            continue
+        parts = []
+        for index, (name, value) in enumerate(zip(header.names, cells, strict=True)):
+            if value:
+                parts.append(f"{name} {value}" if index == 0 else f"{name or f'column {index + 1}'}: {value}")
+        sentences.append("; ".join(parts) + ".")
+    if not sentences:
+        return [], header
+    if header is not carried:
+        top = rows[0][0]["top"]
+    else:  # a table running on from the last page starts with its first cell's words
+        first_bottom = edges[0][1]
+        top = min((w["top"] for w in words if w["bottom"] <= first_bottom + 1 and left <= _center(w) <= right),
+                  default=edges[0][0])
+    return [Table(top=top, bottom=edges[-1][1], x0=left, x1=right, rows=sentences)], header
