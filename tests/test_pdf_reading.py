@@ -69,6 +69,18 @@ def test_ourdata_pillar_correlation_table_keeps_pillar_labels() -> None:
     assert re.search(r"Pillar 3: Government support for data re-use: .*Pillar 2: Data accessibility 0\.70\*\*\*", text)
 
 
+def test_ourdata_annex_c_drawn_table_rows_keep_their_column_names_across_pages() -> None:
+    """OURdata Annex C (PDF pages 25 and 26): a table of shaded cells; the header is printed once."""
+    doc = real(OURDATA)
+    first = next(s for s in on_page(doc, 25) if s.role == "table").text.splitlines()
+    assert first[0].startswith("N° 1; Pillar: Data availability; Sub-pillar: Content of the open by default policy;")
+    assert first[0].endswith("Response options: Yes/No; IODC principle: 1.a.")
+    assert len(first) == 8
+    carried = next(s for s in on_page(doc, 26) if s.role == "table").text.splitlines()
+    assert carried[0].startswith("N° 9; Pillar: Data availability; Sub-pillar: Stakeholder engagement for data release;")
+    assert not any(s.text.strip() == "25" for s in on_page(doc, 26))  # the landscape page's number is gone
+
+
 def test_generated_table_rows_keep_their_cell_labels(tmp_path: Path) -> None:
     doc = load_pdf(factories.make_table_pdf(tmp_path / "table.pdf"))
     table = next(s for s in doc.sections if s.role == "table")
@@ -125,9 +137,8 @@ def _tokens(text: str) -> set[str]:
 
 @pytest.mark.parametrize("name", [REGULATIONS, ARTICLE])
 def test_no_word_is_cut_by_the_reader(name: str) -> None:
-    """Every word we output is a word of the page's own text layer (pypdf), or two halves of a word
-    hyphenated across a line end. "hrough" in reg. 39(a) is in the text layer itself: the glyphs of
-    "“data in transit” means personal data transferred t" are drawn as curves, not text."""
+    """Every word we output is a word of the page's text layer (pypdf), two halves of a word hyphenated
+    across a line end, or a word read by OCR in a Section marked ``ocr``."""
     from pypdf import PdfReader
 
     reader = PdfReader(REALDOCS / name)
@@ -137,12 +148,25 @@ def test_no_word_is_cut_by_the_reader(name: str) -> None:
         pieces = {t.rstrip("-") for t in source}
         for section in on_page(doc, number):
             for token in _tokens(section.text):
-                if token in source or token in pieces:
+                if token in source or token in pieces or section.ocr:
                     continue
                 halves = [(token[:i], token[i:]) for i in range(2, len(token) - 1)]
                 joined = any(a in pieces and b in source for a, b in halves) or (
                     "-" in token and all(p in pieces or p in source for p in token.split("-")))
                 assert joined, f"page {number}: {token!r} is not in the text layer"
+
+
+def test_words_drawn_as_outlines_are_read_back_and_marked_as_ocr() -> None:
+    """On the sheet printed 1998 the text layer has "(a) hrough Kenya": the words between are drawn as
+    letter outlines. They are read by OCR of that strip, and the Section says so."""
+    doc = real(REGULATIONS)
+    (definition,) = [s for s in cited(doc, "reg. 39") if s.page == 2]
+    assert "(a) “data in transit” means personal data transferred through Kenya in the course" in definition.text
+    assert definition.ocr
+    (first,) = cited(doc, "reg. 37(1)")
+    assert "(a) the data subject’s full name or identification number and any" in first.text
+    assert not cited(doc, "reg. 37(2)")[0].ocr  # a sub-regulation with only real text is not marked
+    assert not any(re.search(r"\bhrough\b|\bsubjec\b", s.text) for s in doc.sections)
 
 
 # --- title, publisher, roles, spacing -------------------------------------------------------------

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from tutor.errors import DocumentError
 from tutor.loaders.base import LoadedDocument
+from tutor.loaders.pdf_glyphs import find_strips, ocr_available, read_strips
 from tutor.loaders.pdf_layout import Line, PageLayout, lay_out, read_page
 from tutor.loaders.pdf_legal import is_legislation, legal_sections
 from tutor.loaders.pdf_meta import file_meta
@@ -127,16 +128,25 @@ def _guard_content(reader: object) -> None:
             ContentStream(contents, reader).operations  # noqa: B018 - parsed for its limits only
 
 
+def _vector_text_reader(path: Path, number: int):  # type: ignore[no-untyped-def]
+    """A callback that OCRs the letter outlines on page ``number`` that sit inside lines of text."""
+    def read(words: list[dict[str, object]], curves: list[dict[str, object]]) -> list[dict[str, object]]:
+        strips = find_strips(words, curves)  # type: ignore[arg-type]
+        return read_strips(path, number - 1, strips) if strips else []
+    return read
+
+
 def _read_layouts(path: Path, encrypted: bool) -> list[PageLayout]:
     """Every page's words laid out, via pdfplumber (an empty password for permissions-only encryption)."""
     import pdfplumber
     from pdfminer.pdfparser import PDFSyntaxError
 
+    ocr = ocr_available()
     try:
         with pdfplumber.open(path, password="" if encrypted else None) as pdf:
             layouts = []
             for number, page in enumerate(pdf.pages, start=1):
-                layouts.append(read_page(page, number))
+                layouts.append(read_page(page, number, _vector_text_reader(path, number) if ocr else None))
                 page.close()
             return layouts
     except (PDFSyntaxError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +47,7 @@ class Line:
     kind: str = "body"  # body, heading, caption, footnote, marginal, table
     markers: list[str] = field(default_factory=list)  # superscript footnote markers removed from the text
     caption: str = ""  # a table's caption, for a line that stands for a whole table
+    ocr: bool = False  # some of its words were drawn as outlines and read by OCR
     starts_with_marker: str = ""  # a footnote line's own leading marker
 
 
@@ -125,7 +127,7 @@ def _make_line(words: list[dict[str, Any]], page: int, column: int) -> Line:
         text=text, x0=words[0]["x0"], x1=words[-1]["x1"], top=min(w["top"] for w in main),
         bottom=max(w["bottom"] for w in main), size=round(size, 1),
         bold=bold_chars * 2 > sum(len(w["text"]) for w in main), page=page, column=column,
-        markers=markers, starts_with_marker=lead,
+        markers=markers, starts_with_marker=lead, ocr=any(w.get("ocr") for w in words),
     )
 
 
@@ -167,9 +169,18 @@ def split_marginal(groups: list[list[dict[str, Any]]], width: float, body_size: 
     return rest, notes
 
 
-def read_page(page: Any, number: int) -> PageLayout:
-    """Lay out one pdfplumber page: lines in reading order (columns left then right within each band)."""
+def read_page(page: Any, number: int,
+              vector_text: Callable[[list[dict[str, Any]], list[dict[str, Any]]], list[dict[str, Any]]] | None = None
+              ) -> PageLayout:
+    """Lay out one pdfplumber page: lines in reading order (columns left then right within each band).
+
+    ``vector_text(words, curves)`` may return words read from letter outlines, laid out with the rest.
+    """
     words = page.extract_words(extra_attrs=["size", "fontname"], keep_blank_chars=False, x_tolerance=2.0)
+    if vector_text is not None and words:
+        curves = page.curves
+        if curves:
+            words = words + vector_text(words, curves)
     layout = lay_out(words, number, float(page.width), float(page.height))
     layout.rects = [{k: float(r[k]) for k in ("x0", "x1", "top", "bottom")} for r in page.rects]
     return layout

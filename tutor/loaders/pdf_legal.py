@@ -57,6 +57,7 @@ class _Unit:
     title: str = ""
     page: int = 0
     lines: list[str] = field(default_factory=list)
+    ocr: bool = False
 
 
 def _notes(page: PageLayout) -> list[tuple[float, str]]:
@@ -92,8 +93,9 @@ def legal_sections(pages: list[PageLayout], vocab: set[str], regulations: bool) 
             f"{unit.number}." if unit.number else "")
         path = " > ".join(x for x in (unit.part, heading) if x)
         sections.append(Section(text=text, page=unit.page, section=path, page_label=labels.get(unit.page, ""),
-                                citation=citation))
+                                citation=citation, ocr=unit.ocr))
         unit.lines = []
+        unit.ocr = False
 
     for page in pages:
         notes = _notes(page)
@@ -139,6 +141,7 @@ def legal_sections(pages: list[PageLayout], vocab: set[str], regulations: bool) 
                 unit.lines = [text]
             else:
                 unit.lines.append(text)
+            unit.ocr = unit.ocr or line.ocr  # after emit(): the flag belongs to the unit this line is in
             index += 1
     emit()
     return sections

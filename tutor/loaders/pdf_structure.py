@@ -160,6 +160,7 @@ def report_sections(pages: list[PageLayout], paragraphs: list[Paragraph], outlin
     sections: list[Section] = []
     buffer: list[str] = []
     buffer_page: int | None = None
+    buffer_ocr = False
     notes: list[Paragraph] = []
 
     def enter(title: str, level: int) -> None:
@@ -170,7 +171,7 @@ def report_sections(pages: list[PageLayout], paragraphs: list[Paragraph], outlin
     def section_path() -> str:
         return " > ".join(t for _, t in path)
 
-    def emit(text: str, page: int, kind: str = "body", caption: str = "") -> None:
+    def emit(text: str, page: int, kind: str = "body", caption: str = "", ocr: bool = False) -> None:
         own = roles.get(page, "body")
         final = own if own != "body" else role or ("body" if kind == "body" else kind)
         where = " > ".join(x for x in (section_path(), caption) if x)
@@ -178,13 +179,14 @@ def report_sections(pages: list[PageLayout], paragraphs: list[Paragraph], outlin
         if last and final in NON_ANSWER_ROLES and (last.page, last.role, last.section) == (page, final, where):
             sections[-1] = replace(last, text=f"{last.text}\n{text}")  # one contents page, one Section
             return
-        sections.append(Section(text=text, page=page, section=where, page_label=labels.get(page, ""), role=final))
+        sections.append(Section(text=text, page=page, section=where, page_label=labels.get(page, ""), role=final,
+                                ocr=ocr))
 
     def flush() -> None:
-        nonlocal buffer, buffer_page
+        nonlocal buffer, buffer_page, buffer_ocr
         if buffer and buffer_page is not None:
-            emit("\n\n".join(buffer), buffer_page)
-        buffer, buffer_page = [], None
+            emit("\n\n".join(buffer), buffer_page, ocr=buffer_ocr)
+        buffer, buffer_page, buffer_ocr = [], None, False
 
     def flush_notes() -> None:
         for note in notes:
@@ -223,6 +225,7 @@ def report_sections(pages: list[PageLayout], paragraphs: list[Paragraph], outlin
             continue
         buffer_page = paragraph.page if buffer_page is None else buffer_page
         buffer.append(paragraph.text)
+        buffer_ocr = buffer_ocr or any(ln.ocr for ln in paragraph.lines)
     flush()
     flush_notes()
     return sections
