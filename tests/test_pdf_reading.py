@@ -206,6 +206,23 @@ def test_scanned_pdf_is_not_refused_but_its_pages_are_listed_for_ocr() -> None:
     assert doc.image_pages == list(range(1, 25)) and doc.sections == []
 
 
+def test_ourdata_footnote_marker_leaves_the_sentence_and_the_note_stands_alone() -> None:
+    """OURdata sheet 7 (printed 6): "December 2016¹." and footnote 1 at the foot of the page."""
+    page = on_page(real(OURDATA), 7)
+    assert any("between October and December 2016. Respondents were" in s.text for s in page if s.role == "body")
+    notes = [s for s in page if s.role == "footnote"]
+    assert [n.text[:40] for n in notes] == ["1 Data were collected for all OECD membe"]
+    assert not any("Data were collected for all OECD member" in s.text for s in page if s.role == "body")
+
+
+def test_dgi_outline_with_a_file_name_entry_and_bad_nesting_gives_clean_paths() -> None:
+    dgi = real(DGI)
+    paths = {s.section for s in dgi.sections}
+    assert not any(".pdf" in p for p in paths)
+    assert "Annex B. Methodological note > Data collection and calculation" in {s.section for s in on_page(dgi, 28)}
+    assert any(p.startswith("2 Overall results and key findings > Key findings on the 2023 DGI") for p in paths)
+
+
 # --- generated layouts ----------------------------------------------------------------------------
 
 def test_two_columns_are_read_left_then_right(tmp_path: Path) -> None:

@@ -96,7 +96,12 @@ def footnote_lines(page: PageLayout, size: float) -> list[Line]:
             break
     for index, line in enumerate(tail):
         if line.starts_with_marker or _FOOTNOTE_START.match(line.text):
-            return tail[index:]
+            notes = tail[index:]
+            above = [ln for ln in page.lines if ln.bottom <= line.top and ln not in notes]
+            gap = line.top - max((ln.bottom for ln in above), default=0.0)
+            if len(notes) <= 12 and page.height - line.top <= 0.35 * page.height and gap >= 0.8 * line.size:
+                return notes  # a short block set off at the foot of the page, not a small-type table
+            return []
     return []
 
 

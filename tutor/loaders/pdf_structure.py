@@ -30,6 +30,7 @@ ROLE_HEADINGS = {
 _LEAF_HEADINGS = re.compile(r"^(references|bibliography|acknowledge?ments?|abstract|foreword|notes)$", re.IGNORECASE)
 #: Unnumbered headings that always open a top-level part of a report.
 _TOP_LEVEL = re.compile(r"^(abstract|foreword|executive summary|summary|annex|appendix|glossary|preface)\b", re.IGNORECASE)
+_CHAPTER = re.compile(r"^(Annex|Appendix|Chapter|Part)\s+[A-Z0-9]{1,3}\b|^\d{1,2}\.?\s+[A-Z][a-z]")
 _LEADER = re.compile(r"(\.{3,}|…{2,}|\s)\s*\d{1,4}\s*$")
 
 
@@ -82,6 +83,8 @@ def read_outline(reader: Any) -> list[Heading]:
         level = max(1, entry.level - sum(s for _, s in shift))
         if leaf_level is not None and level > leaf_level:
             level = leaf_level
+        if _CHAPTER.match(entry.title):
+            level = 1  # "Annex B", "2 Overall results": always a top-level part, whatever the nesting says
         leaf_level = level if _LEAF_HEADINGS.match(entry.title) else None
         fixed.append(Heading(title=entry.title, level=level, page=entry.page))
     return fixed
