@@ -199,6 +199,10 @@ def test_article_runs_of_spaces_are_normalised() -> None:
     assert not re.search(r"\w \n|  ", text.replace("\n\n", " "))
     start = next(s for s in doc.sections if "Before embarking on any cross-border data transfer" in s.text)
     assert start.section == "Key requirements for lawful data transfers"  # from the PDF outline
+    assert not start.text.startswith("transfers")  # the second line of the wrapped heading is heading too
+    lead = "Kenya’s data protection framework recognises the diversity of data protection regimes across"
+    assert any(lead in s.text for s in doc.sections)  # a double-spaced paragraph stays one paragraph
+    assert not any(s.text.startswith("(Regulation 21)") for s in doc.sections)
 
 
 def test_scanned_pdf_is_not_refused_but_its_pages_are_listed_for_ocr() -> None:

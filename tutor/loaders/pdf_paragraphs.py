@@ -132,10 +132,16 @@ def paragraphs(pages: list[PageLayout], vocab: set[str], size: float) -> list[Pa
             line.kind = "footnote"
         gaps = [b.top - a.bottom for a, b in zip(page.lines, page.lines[1:])
                 if b.kind == a.kind == "body" and 0 < b.top - a.bottom < 2 * a.size]
-        spacing = statistics.median(gaps) if gaps else 3.0
+        page_spacing = statistics.median(gaps) if gaps else 3.0
+        by_size: dict[float, list[float]] = {}
+        for a, b in zip(page.lines, page.lines[1:]):  # a double-spaced lead paragraph has its own pitch
+            if a.kind == b.kind == "body" and round(a.size) == round(b.size) and 0 < b.top - a.bottom < 2.5 * a.size:
+                by_size.setdefault(round(a.size), []).append(b.top - a.bottom)
+        pitch = {k: statistics.median(v) for k, v in by_size.items() if len(v) >= 3}
         current: list[Line] = []
         for line in page.lines:
             starts_note = line.kind == "footnote" and bool(line.starts_with_marker or _FOOTNOTE_START.match(line.text))
+            spacing = max(page_spacing, pitch.get(round(line.size), page_spacing))
             if current and (_breaks(current[-1], line, spacing) or line.kind == "table" or starts_note):
                 out.append(_classify(Paragraph(current), vocab, size))
                 current = []

@@ -98,13 +98,25 @@ def match_outline(headings: list[Heading], paragraphs: list[Paragraph]) -> dict[
         by_page.setdefault(paragraph.page, []).append(paragraph)
     for heading in headings:
         want = _norm(heading.title)
-        for paragraph in by_page.get(heading.page, []):
+        candidates = by_page.get(heading.page, [])
+        for index, paragraph in enumerate(candidates):
             have = _norm(paragraph.text)
-            if id(paragraph) not in found and have and paragraph.kind in ("heading", "body") and (
-                    have == want or (len(have) < len(want) + 40 and have.startswith(want))
-                    or (len(want) > 12 and want.startswith(have) and len(have) > 0.6 * len(want))):
-                found[id(paragraph)] = heading
-                paragraph.kind = "heading"
+            if id(paragraph) in found or not have or paragraph.kind not in ("heading", "body"):
+                continue
+            parts = [paragraph]
+            # a title wrapped over lines that the layout split into paragraphs ("... lawful data" / "transfers")
+            while want.startswith(have) and have != want and index + len(parts) < len(candidates):
+                following = candidates[index + len(parts)]
+                longer = _norm(f"{have} {following.text}")
+                if not want.startswith(longer) or following.kind not in ("heading", "body"):
+                    break
+                parts.append(following)
+                have = longer
+            if have == want or (len(have) < len(want) + 40 and have.startswith(want)) or (
+                    len(want) > 12 and want.startswith(have) and len(have) > 0.6 * len(want)):
+                for part in parts:
+                    found[id(part)] = heading
+                    part.kind = "heading"
                 break
     return found
 
