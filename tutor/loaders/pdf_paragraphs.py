@@ -69,7 +69,7 @@ def join_lines(texts: list[str], vocab: set[str]) -> str:
             out = text
             continue
         match = re.search(r"([A-Za-z]+)-$", out)
-        compound = bool(match) and out[: match.start()].endswith("-")  # "whole-of-" + "government"
+        compound = match is not None and out[: match.start()].endswith("-")  # "whole-of-" + "government"
         if match and text[:1].islower() and compound:
             out += text
         elif match and text[:1].islower():

@@ -224,9 +224,9 @@ def report_sections(pages: list[PageLayout], paragraphs: list[Paragraph], outlin
             paragraph.kind = "body"  # a cover's display type is a title, not a section heading
         if paragraph.kind == "heading":
             flush()
-            heading = matched.get(id(paragraph))
-            if heading is not None:
-                enter(heading.title, heading.level)
+            found = matched.get(id(paragraph))
+            if found is not None:
+                enter(found.title, found.level)
             elif not outline:
                 top = heading_role(paragraph.text) or _TOP_LEVEL.match(paragraph.text)
                 enter(paragraph.text, 1 if top else paragraph.level or 1)
