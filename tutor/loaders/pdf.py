@@ -171,7 +171,15 @@ def _place_tables(page: PageLayout, carried: RuledHeader | None) -> RuledHeader 
             continue
         at = page.lines.index(inside[0])
         drop = {id(ln) for ln in inside}
-        stand_in = Line(text=table.text, x0=table.x0, x1=table.x1, top=table.top, bottom=table.bottom,
+        text = table.text
+        if table.caption:  # the caption heads the rows, so the chunk holding them says what they are
+            key = re.sub(r"\s+", "", table.caption)
+            caption = [ln for ln in page.lines if ln.bottom <= table.top + 1 and re.sub(r"\s+", "", ln.text) == key]
+            if caption:
+                drop.add(id(caption[-1]))
+                at = min(at, page.lines.index(caption[-1]))
+                text = f"{table.caption}\n{text}"
+        stand_in = Line(text=text, x0=table.x0, x1=table.x1, top=table.top, bottom=table.bottom,
                         size=inside[0].size, bold=False, page=page.number, column=inside[0].column,
                         kind="table", caption=table.caption)
         kept = [ln for ln in page.lines if id(ln) not in drop]
