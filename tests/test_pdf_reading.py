@@ -53,8 +53,9 @@ def test_dgi_ranking_table_is_read_as_labelled_rows_korea_first() -> None:
     caption, *rows = tables[0].text.splitlines()
     assert caption == "Table A.1. 2023 OECD Digital Government Index Results"  # heads the rows it names
     assert rows[0].startswith("Korea (KOR): Digital by Design 0.971;")
-    assert "Composite Score 0.935; Ranking 1." in rows[0]
-    assert rows[1].startswith("Denmark (DNK):") and rows[1].endswith("Ranking 2.")
+    assert "Composite Score 0.935; Ranking 1 (first)." in rows[0]
+    assert rows[1].startswith("Denmark (DNK):") and rows[1].endswith("Ranking 2 (second).")
+    assert rows[10].endswith("Ranking 11.")
     oecd = next(r for r in rows if r.startswith("OECD average (OECD)"))
     assert "Composite Score 0.605" in oecd and "Ranking" not in oecd  # the average has no rank
     assert "Table A.1" in tables[0].section
@@ -87,10 +88,10 @@ def test_generated_table_rows_keep_their_cell_labels(tmp_path: Path) -> None:
     table = next(s for s in doc.sections if s.role == "table")
     assert table.text.splitlines() == [
         "Table 2.1. Digital readiness scores, 2024",
-        "Kenya (KEN): Open data 0.812; Skills 0.640; Rank 1.",
-        "Rwanda (RWA): Open data 0.705; Skills 0.702; Rank 2.",
-        "Uganda (UGA): Open data 0.611; Skills 0.533; Rank 3.",
-        "Tanzania (TZA): Open data 0.540; Skills 0.498; Rank 4.",
+        "Kenya (KEN): Open data 0.812; Skills 0.640; Rank 1 (first).",
+        "Rwanda (RWA): Open data 0.705; Skills 0.702; Rank 2 (second).",
+        "Uganda (UGA): Open data 0.611; Skills 0.533; Rank 3 (third).",
+        "Tanzania (TZA): Open data 0.540; Skills 0.498; Rank 4 (fourth).",
     ]
     assert not any(s.role == "caption" for s in doc.sections)  # the caption went into the table
     assert any("Kenya leads on open data" in s.text for s in doc.sections if s.role == "body")

@@ -25,6 +25,16 @@ _CAPTION = re.compile(r"^(Table|Figure|Box|Chart|Graph)\s+[A-Z]?\d*(\.\d+)*\b", 
 MIN_ROWS = 3
 
 
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+
+
+def _ordinal(column: str, value: str) -> str:
+    """" (first)" after a rank of 1 to 10, so "which country ranked first" finds the row in words."""
+    if re.search(r"\brank", column, re.IGNORECASE) and value.isdigit() and 1 <= int(value) <= len(_ORDINALS):
+        return f" ({_ORDINALS[int(value) - 1]})"
+    return ""
+
+
 @dataclass
 class Table:
     """A table found on a page: where it sits and the sentences its rows become."""
@@ -150,7 +160,7 @@ def _build(groups: list[list[dict[str, Any]]], kinds: list[str], block: list[int
         for word in cells[i][1]:
             column = min(range(width), key=lambda k: abs(centers[k] - _center(word)))
             name = names[column] or f"column {column + 1}"
-            parts.append(f"{name} {word['text']}")
+            parts.append(f"{name} {word['text']}{_ordinal(name, word['text'])}")
         sentences.append(f"{label or 'Row'}: {'; '.join(parts)}.")
     block_words = [w for i in block for w in groups[i]]
     return Table(
