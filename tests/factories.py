@@ -319,3 +319,170 @@ An audit in 2025 found that 37 of 212 user accounts still had administrator righ
 Committee asked the county to review access every quarter. The county now plans a second phase covering
 health records, due in October 2026, after a new skills assessment of 480 officers.
 """
+
+
+# --- PDFs with layout: columns, tables, footnotes, outlines, legislation (tests/test_pdf_reading.py) -----
+
+def _canvas(path: Path, title: str | None = None):  # type: ignore[no-untyped-def]
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pdf = canvas.Canvas(str(path), pagesize=A4, invariant=True)
+    if title:
+        pdf.setTitle(title)
+    return pdf, A4[1]
+
+
+#: Two columns whose sentences only make sense read left column first, then right column.
+TWO_COLUMN_LEFT = [
+    "The Nakuru county registry began scanning land",
+    "records in March, and the clerks finished the",
+    "first ten thousand files before the rains came.",
+]
+TWO_COLUMN_RIGHT = [
+    "The Eldoret office started later, in June, and",
+    "it chose to train its clerks on the new system",
+    "before moving a single paper record online.",
+]
+
+
+def make_two_column_pdf(path: Path) -> Path:
+    """One page, a full-width title, then two columns of prose side by side (lines at the same heights)."""
+    pdf, height = _canvas(path)
+    pdf.setFont("Helvetica-Bold", 16)
+    pdf.drawString(60, height - 60, "County registries go digital")
+    pdf.setFont("Helvetica", 10)
+    y = height - 100
+    for left, right in zip(TWO_COLUMN_LEFT * 3, TWO_COLUMN_RIGHT * 3, strict=True):
+        pdf.drawString(50, y, left)
+        pdf.drawString(310, y, right)
+        y -= 14
+    pdf.showPage()
+    pdf.save()
+    return path
+
+
+#: A score table: codes in the first column, a header over each number column.
+TABLE_HEADER = ["Country", "Open data", "Skills", "Rank"]
+TABLE_ROWS = [["KEN", "0.812", "0.640", "1"], ["RWA", "0.705", "0.702", "2"], ["UGA", "0.611", "0.533", "3"],
+              ["TZA", "0.540", "0.498", "4"]]
+
+
+def make_table_pdf(path: Path) -> Path:
+    """A caption, a header row and four rows of numbers, as a report prints a ranking table."""
+    pdf, height = _canvas(path)
+    pdf.setFont("Helvetica", 10)
+    pdf.drawString(60, height - 60, "The table below ranks four East African countries on two pillars.")
+    pdf.setFont("Helvetica-Bold", 10)
+    pdf.drawString(60, height - 90, "Table 2.1. Digital readiness scores, 2024")
+    xs = [60, 200, 300, 400]
+    pdf.setFont("Helvetica", 9)
+    for x, label in zip(xs, TABLE_HEADER, strict=True):
+        pdf.drawString(x, height - 115, label)
+    for row_index, row in enumerate(TABLE_ROWS):
+        y = height - 135 - 16 * row_index
+        for x, cell in zip(xs, row, strict=True):
+            pdf.drawString(x, y, cell)
+    pdf.setFont("Helvetica", 10)
+    pdf.drawString(60, height - 230, "Kenya leads on open data while Rwanda is close behind on skills.")
+    pdf.showPage()
+    pdf.save()
+    return path
+
+
+def make_footnote_pdf(path: Path) -> Path:
+    """A sentence interrupted by a superscript footnote marker, the footnote in small type at the foot."""
+    pdf, height = _canvas(path)
+    pdf.setFont("Helvetica", 11)
+    y = height - 80
+    pdf.drawString(60, y, "The survey covered forty-seven counties in 2023")
+    width = pdf.stringWidth("The survey covered forty-seven counties in 2023", "Helvetica", 11)
+    pdf.setFont("Helvetica", 7)
+    pdf.drawString(60 + width + 1, y + 4, "1")
+    pdf.setFont("Helvetica", 11)
+    pdf.drawString(60 + width + 6, y, " and found that most")
+    pdf.drawString(60, y - 15, "registries still keep paper files for land transactions.")
+    pdf.drawString(60, y - 30, "A second survey is planned for the next financial year.")
+    pdf.line(60, 95, 200, 95)
+    pdf.setFont("Helvetica", 8)
+    pdf.drawString(60, 80, "1 Nairobi and Mombasa answered through their county secretaries.")
+    pdf.showPage()
+    pdf.save()
+    return path
+
+
+OUTLINE_PAGES = [
+    ("Ngong pilot", "The Ngong pilot moved market permits online within one fiscal quarter."),
+    ("Budget", "The budget for the permits pilot was set at four million shillings."),
+    ("Lessons", "Clerks asked for shorter forms and for receipts sent by text message."),
+]
+
+
+def make_outline_pdf(path: Path) -> Path:
+    """Three pages, each with a bookmark (outline entry); the heading is not printed larger than the text."""
+    pdf, height = _canvas(path, title="report.docx")
+    for index, (heading, sentence) in enumerate(OUTLINE_PAGES):
+        key = f"sec{index}"
+        pdf.bookmarkPage(key)
+        pdf.addOutlineEntry(heading, key, level=0)
+        pdf.setFont("Helvetica", 11)
+        pdf.drawString(60, height - 80, sentence)
+        pdf.showPage()
+    pdf.save()
+    return path
+
+
+def make_legislation_pdf(path: Path) -> Path:
+    """Two pages of regulations as the Kenya Gazette prints them: running head with the volume's page
+    number, a PART heading, numbered regulations with sub-regulations, marginal notes in small type in
+    the right margin, and a sub-regulation that runs over the page break."""
+    pdf, height = _canvas(path)
+    pages = [
+        [("part", "PART III REGISTRATION OF DATA HANDLERS"),
+         ("sec", "12. (1) Every county data handler shall apply for registration"),
+         ("note", "Registration of"), ("note2", "data handlers."),
+         ("cont", "within thirty days of starting to process personal data."),
+         ("sub", "(2) An application under sub-regulation (1) shall be in Form A."),
+         ("sec", "13. (1) The Data Commissioner shall issue a certificate of"),
+         ("note", "Certificate of"), ("note2", "registration."),
+         ("cont", "registration to every applicant that meets the requirements of")],
+        [("cont", "these Regulations and keeps a copy at its principal office."),
+         ("sub", "(2) A certificate issued under this regulation is valid for three years."),
+         ("part", "PART IV COMPLAINTS"),
+         ("sec", "14. A complaint may be lodged by any data subject in writing"),
+         ("note", "Lodging of"), ("note2", "complaints."),
+         ("cont", "or by telephone to the Data Commissioner.")],
+    ]
+    for number, items in enumerate(pages):
+        label = 2101 + number
+        pdf.setFont("Times-Roman", 10)
+        head = "Kenya Subsidiary Legislation, 2022"
+        if number % 2 == 0:
+            pdf.drawString(200, height - 50, head)
+            pdf.drawString(440, height - 50, str(label))
+        else:
+            pdf.drawString(80, height - 50, str(label))
+            pdf.drawString(200, height - 50, head)
+        y = height - 90
+        last_sec_y = y
+        for kind, text in items:
+            if kind == "part":
+                y -= 10
+                pdf.setFont("Times-Roman", 10)
+                pdf.drawString(150, y, text)
+                y -= 22
+            elif kind in ("note", "note2"):
+                pdf.setFont("Times-Roman", 7)
+                note_y = last_sec_y if kind == "note" else last_sec_y - 9
+                pdf.drawString(440, note_y, text)
+            else:
+                pdf.setFont("Times-Roman", 10)
+                x = 100 if kind in ("sec", "sub") else 80
+                if kind == "sec":
+                    last_sec_y = y
+                pdf.drawString(x, y, text)
+                y -= 16
+        pdf.showPage()
+    pdf.save()
+    return path

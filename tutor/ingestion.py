@@ -39,7 +39,7 @@ from tutor.store import ChunkStore, DocumentRecord
 log = logging.getLogger(__name__)
 
 #: Bump when loaders or chunking change in a way that should re-embed unchanged files.
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"
 #: Chunks gathered from several documents before one ``encode`` call: big batches keep the model busy.
 EMBED_POOL = 256
 #: Files checked, parsed and chunked ahead of the pool being embedded. Parsing runs in child processes and
