@@ -29,6 +29,10 @@ SECTIONS = [
             "subjects affected by the breach.", page=3, page_label="1997",
             section="Part VI Notification of personal data breaches > 38. Notification to the Data Commissioner",
             citation="reg. 38(1)"),
+    Section("A data controller shall notify the Data Commissioner of a notifiable data breach within seventy-two "
+            "hours of becoming aware of it.", page=3, page_label="1997",
+            section="Part VI Notification of personal data breaches > 38. Notification to the Data Commissioner",
+            citation="reg. 38(3)"),
     Section("The Data Commissioner keeps a public register of data controllers, read from a scanned page.",
             page=4, page_label="1998", ocr=True),
 ]
@@ -41,7 +45,7 @@ def _meta(section: Section, chunker: Chunker) -> dict[str, object]:
 
 def test_chunks_carry_printed_page_provision_ocr_and_role(embeddings: object) -> None:
     chunker = Chunker(embeddings)  # type: ignore[arg-type]
-    contents, regulation, scanned = (_meta(s, chunker) for s in SECTIONS)
+    contents, regulation, _, scanned = (_meta(s, chunker) for s in SECTIONS)
     assert contents["page"] == 1 and contents["page_label"] == "1995"
     assert contents["role"] == "contents" and contents["quotable"] is False
     assert regulation["citation"] == "reg. 38(1)" and regulation["page_label"] == "1997"
@@ -104,3 +108,13 @@ def test_a_contents_page_is_found_but_never_quoted(regulations: Settings, embedd
     assert done.sources and all(s.page != 1 for s in done.sources)  # ...but nothing from it is quoted
     assert "number of data subjects" in done.body
     assert "reg. 38(1), p. 1997" in done.answer
+
+
+def test_a_question_asking_for_a_value_the_library_does_not_state_is_refused(regulations: Settings,
+                                                                              embeddings: object) -> None:
+    """Close in meaning is not enough: "regulation 52" stands nowhere, and no sentence states a fine."""
+    tutor = Tutor(open_store(regulations), embeddings, LexicalCache(regulations.lexical_dir))  # type: ignore[arg-type]
+    answered = tutor.answer("Within how many hours must a data controller notify the Data Commissioner of a breach?")
+    assert not answered.refused and "seventy-two hours" in answered.body
+    assert tutor.answer("What fine applies under regulation 52 for notifying a data breach late?").refused
+    assert tutor.answer("How much does the Data Commissioner charge to register a data controller?").refused

@@ -22,9 +22,10 @@ from tutor.extractive import ExtractiveAnswerer, ExtractiveConfig
 from tutor.followup import Message, condense, condense_with_llm, may_continue, with_previous_topic
 from tutor.lexical import LexicalCache
 from tutor.llm import CitationChecker, backend_label, build_messages, stream_verified
+from tutor.question import analyse, states_answer
 from tutor.retrieval import HybridRetriever, Passage, RetrievalConfig
 from tutor.store import ChunkStore
-from tutor.text import content_terms
+from tutor.text import content_terms, split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +176,9 @@ class Tutor:
         if history and standalone == question and (may_continue(question) or not supported):
             standalone, passages, nearby = self._continue_topic(question, history, filters, passages, supported)
             supported = self.refusal.supported(standalone, passages)
+        if supported and not self._states_a_value(standalone, passages):
+            log.info("refused %r: no passage states the %s it asks for", standalone, analyse(standalone).answer_type)
+            supported = False
         timings["retrieval_ms"] = _ms(t)
         if not supported:
             text = self._refusal_text(nearby)
@@ -243,6 +247,22 @@ class Tutor:
             return question, passages, passages  # its own words point elsewhere: a new subject
         log.info("follow-up %r read as %r", question, retry)
         return retry, found, found
+
+    def _states_a_value(self, question: str, passages: Sequence[Passage]) -> bool:
+        """For a question that asks for a value (a number, an amount, a date, a duration): does a sentence of
+        the quotable passages state one beside the question's subject, in a passage that mentions every
+        name and number the question gives? Other questions pass. This is what refuses "What fine applies
+        under regulation 48?" when the library holds regulations 36 to 41, however similar they sound."""
+        shape = analyse(question)
+        if not shape.factoid:
+            return True
+        candidates = quotable(list(passages) + self._rest_of_top_document(quotable(passages)))
+        for passage in candidates:
+            meta = passage.metadata
+            context = f"{meta.get('title', '')} {meta.get('section', '')} {meta.get('citation', '')} {passage.text}"
+            if any(states_answer(shape, sentence, context) for sentence in split_sentences(passage.text)):
+                return True
+        return False
 
     def _closeness(self, question: str, passages: Sequence[Passage]) -> float:
         """Cosine similarity of the user's own words to the passage an answer would lead with (cached)."""
