@@ -14,9 +14,15 @@ def all_chunks(store: ChunkStore) -> ChunkMap:
     return {cid: (text, meta) for cid, text, meta in store.iter_chunks()}
 
 
-def index_state(store: ChunkStore) -> tuple[ChunkMap, dict[str, Any]]:
-    """A comparable picture of the whole index: every chunk and every register entry."""
-    return all_chunks(store), {doc_id: record for doc_id, record in store.records().items()}
+def sentence_rows(store: ChunkStore) -> dict[str, dict[str, Any]]:
+    """Every stored sentence-vector row: chunk id -> its metadata (sentence hashes and packed vectors)."""
+    got = store.sentences.get(include=["metadatas"])
+    return dict(zip(got["ids"], got["metadatas"]))
+
+
+def index_state(store: ChunkStore) -> tuple[ChunkMap, dict[str, Any], dict[str, dict[str, Any]]]:
+    """A comparable picture of the whole index: every chunk, every register entry, every sentence-vector row."""
+    return all_chunks(store), {doc_id: record for doc_id, record in store.records().items()}, sentence_rows(store)
 
 
 def vectors(store: ChunkStore) -> dict[str, list[float]]:

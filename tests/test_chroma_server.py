@@ -88,6 +88,8 @@ def test_ingest_and_query_through_a_chroma_server(chroma_url: str, tmp_path: Pat
     question = embeddings.embed_array(["How many officers were in the first intake of the Nyeri course?"])[0]
     top = replica.query(question, 1)[0]
     assert top.id == "report:1:0" and "412 officers" in top.text and top.metadata["page"] == 1
+    stored = replica.sentence_vectors(list(all_chunks(replica)))  # the answerer's sentence vectors, over HTTP
+    assert "report:1:0" in stored and stored["report:1:0"].vectors.shape[1] == 384
 
     fresh_model = LocalEmbeddings("all-MiniLM-L6-v2")
     again = Ingestor(settings, replica, fresh_model).run()
@@ -99,3 +101,5 @@ def test_ingest_and_query_through_a_chroma_server(chroma_url: str, tmp_path: Pat
     assert sorted((f.source, f.action) for f in changed.files) == [("konza.md", "updated"), ("report.pdf", "removed")]
     chunks = all_chunks(store)
     assert set(chunks) == {"konza:introduction:0"} and "Tier III" in chunks["konza:introduction:0"][0]
+    rows = store.sentences.get(include=["metadatas"])
+    assert rows["ids"] == ["konza:introduction:0"] and rows["metadatas"][0]["doc_id"] == "konza"

@@ -79,13 +79,15 @@ def test_an_unknown_precision_is_refused() -> None:
 
 
 class Recording(LocalEmbeddings):
-    """Remembers the texts ingestion embedded in bulk."""
+    """Remembers the texts ingestion embedded in bulk: chunks in ``texts``, their sentences in ``sentences``."""
 
     texts: list[str]
+    sentences: list[str]
 
-    def embed_corpus(self, texts: list[str]) -> np.ndarray:
-        self.texts = [*getattr(self, "texts", []), *texts]
-        return super().embed_corpus(texts)
+    def embed_corpus(self, texts: list[str], decide: bool = True) -> np.ndarray:
+        name = "texts" if decide else "sentences"
+        setattr(self, name, [*getattr(self, name, []), *texts])
+        return super().embed_corpus(texts, decide)
 
 
 def ingest_in(tmp_path: Path, model: LocalEmbeddings, precision: str, texts: list[str],
@@ -111,3 +113,5 @@ def test_ingestion_embeds_documents_in_the_corpus_precision(tmp_path: Path, mode
     exact = recording.embed_array(recording.texts)
     best = (stored @ exact.T).max(axis=1)  # each stored vector against its float32 twin
     assert best.min() >= BF16_MIN_COSINE and best.max() < 1 - 1e-7
+    # The sentences the answerer quotes go through the bulk path too (in the precision chosen on chunks).
+    assert sorted(recording.sentences) == sorted(TEXTS)

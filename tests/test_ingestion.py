@@ -14,7 +14,7 @@ import factories
 import numpy as np
 import pytest
 from filelock import FileLock
-from helpers import all_chunks, index_state, vectors
+from helpers import all_chunks, index_state, sentence_rows, vectors
 
 from tutor.chunking import embed_header
 from tutor.embeddings import LocalEmbeddings
@@ -83,6 +83,7 @@ def assert_consistent(store: ChunkStore, settings: Settings) -> None:
     ids = set(all_chunks(store))
     assert ids == {cid for record in records.values() for cid in record.chunk_ids}
     assert store.count() == sum(record.chunks for record in records.values())
+    assert set(sentence_rows(store)) <= ids  # no sentence vectors outlive their chunk
     published = LexicalIndex.load(settings.lexical_dir)
     assert published is not None and set(published.ids) == ids
 
@@ -398,7 +399,8 @@ A new board zznewversionzz was appointed. """ + " ".join(
     f"Clause {n} of the new zznewversionzz charter sets a duty." for n in range(120))
 
 
-@pytest.mark.parametrize("failure", ["second upsert batch", "delete of old chunks", "register update"])
+@pytest.mark.parametrize("failure", ["second upsert batch", "delete of old chunks", "sentence vectors write",
+                                     "register update"])
 def test_exception_mid_update_keeps_the_old_version(failure: str, ingested: IngestSummary, ingestor: Ingestor,
                                                     store: ChunkStore, corpus: Path, settings: Settings,
                                                     dense_search: Search, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -409,6 +411,8 @@ def test_exception_mid_update_keeps_the_old_version(failure: str, ingested: Inge
         monkeypatch.setattr(store, "chunks", FlakyCollection(store.chunks, "upsert", fail_on_call=2))
     elif failure == "delete of old chunks":
         monkeypatch.setattr(store, "chunks", FlakyCollection(store.chunks, "delete", fail_on_call=1))
+    elif failure == "sentence vectors write":
+        monkeypatch.setattr(store, "sentences", FlakyCollection(store.sentences, "upsert", fail_on_call=1))
     else:
         def broken_register(records: object) -> None:
             raise RuntimeError("injected failure in the register")

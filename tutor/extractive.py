@@ -5,12 +5,17 @@ Sentences are scored by meaning (cosine similarity with the question, same embed
 wording (share of the question's content terms they contain), near-duplicates are dropped, and the
 chosen ones are put back in reading order (passage by passage, in the order the passage has them),
 except that the best sentence leads when it can stand on its own: the answer before its background.
+
+The passages' sentence vectors were made at ingestion (:func:`quotable_sentences` decides which sentences,
+for ingestion and for this module alike); only the question is embedded here, and only a sentence with
+no stored vector (an index ingested before they existed) is embedded at question time.
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +23,13 @@ from langchain_core.embeddings import Embeddings
 
 from tutor.embeddings import embed_matrix
 from tutor.retrieval import Passage
+from tutor.sentence_vectors import SentenceVectors, sentence_key
 from tutor.text import content_terms, looks_like_instruction, split_sentences
+
+log = logging.getLogger(__name__)
+
+#: Reads the stored sentence vectors of a list of chunk ids (:meth:`tutor.store.ChunkStore.sentence_vectors`).
+SentenceSource = Callable[[Sequence[str]], Mapping[str, SentenceVectors]]
 
 
 @dataclass(frozen=True)
@@ -68,6 +79,30 @@ def _specificity(sentence: str) -> float:
     return min(0.1, 0.025 * len(_SPECIFIC.findall(sentence)) + 0.01 * sentence.count(","))
 
 
+def quotable_sentences(text: str, min_words: int = ExtractiveConfig.min_words) -> list[tuple[int, str]]:
+    """(position, sentence) for each sentence of a passage that an answer may quote.
+
+    Ingestion embeds exactly these (with the default ``min_words``) and the answerer considers exactly
+    these, so the two cannot drift apart: not a fragment, not a lead-in ending with ":", not an
+    instruction addressed to an AI, not signposting that only makes sense inside the note.
+    """
+    return [(position, sentence) for position, sentence in enumerate(split_sentences(text))
+            if len(sentence.split()) >= min_words and not sentence.rstrip().endswith(":")
+            and not looks_like_instruction(sentence) and not _SIGNPOST.search(sentence)]
+
+
+_fallback_logged = False
+
+
+def _log_fallback(missing: int, total: int) -> None:
+    """Once per process: this index has sentences without stored vectors, so answers are slower."""
+    global _fallback_logged
+    if not _fallback_logged:
+        _fallback_logged = True
+        log.info("%d of %d candidate sentences have no stored vector (an index ingested before sentence vectors): "
+                 "embedding them at question time; re-ingest to make answers faster", missing, total)
+
+
 def _is_advice(passage: Passage) -> bool:
     return "why it matters" in str(passage.metadata.get("section", "")).lower()
 
@@ -83,9 +118,12 @@ class ExtractiveAnswerer:
 
     name = "offline (extractive)"
 
-    def __init__(self, embeddings: Embeddings, config: ExtractiveConfig | None = None) -> None:
+    def __init__(self, embeddings: Embeddings, config: ExtractiveConfig | None = None,
+                 sentence_vectors: SentenceSource | None = None) -> None:
+        """``sentence_vectors`` reads the vectors ingestion stored; without it every sentence is embedded here."""
         self.embeddings = embeddings
         self.config = config or ExtractiveConfig()
+        self.sentence_vectors = sentence_vectors
 
     def _greedy(self, scored: list[tuple[float, Candidate]], vec_of: dict[int, np.ndarray],
                 question_terms: set[str]) -> list[Candidate]:
@@ -134,11 +172,30 @@ class ExtractiveAnswerer:
             floor = cfg.passage_floor if passage.doc_id == top_doc else cfg.other_document_floor
             if passage.dense < best * floor:
                 continue
-            for position, sentence in enumerate(split_sentences(passage.text)):
-                if (len(sentence.split()) >= cfg.min_words and not sentence.rstrip().endswith(":")
-                        and not looks_like_instruction(sentence) and not _SIGNPOST.search(sentence)):
-                    out.append(Candidate(index, position, sentence, advice=_is_advice(passage)))
+            for position, sentence in quotable_sentences(passage.text, cfg.min_words):
+                out.append(Candidate(index, position, sentence, advice=_is_advice(passage)))
         return out
+
+    def sentence_matrix(self, passages: Sequence[Passage], cands: Sequence[Candidate], dim: int) -> np.ndarray:
+        """One unit vector per candidate: stored at ingestion where there is one (one read for all the
+        passages), else embedded now. Stored vectors of another width (another model) are ignored."""
+        rows: list[np.ndarray | None] = [None] * len(cands)
+        if self.sentence_vectors is not None:
+            try:
+                stored = self.sentence_vectors([passages[c.passage_index].id for c in cands])
+            except Exception:  # the vectors can always be computed instead
+                log.warning("could not read the stored sentence vectors: embedding the sentences", exc_info=True)
+                stored = {}
+            lookups = {cid: vectors.lookup() for cid, vectors in stored.items() if vectors.vectors.shape[1] == dim}
+            rows = [lookups.get(passages[c.passage_index].id, {}).get(sentence_key(c.text)) for c in cands]
+        missing = [i for i, row in enumerate(rows) if row is None]
+        if missing:
+            if self.sentence_vectors is not None:
+                _log_fallback(len(missing), len(cands))
+            fresh = embed_matrix(self.embeddings, [cands[i].text for i in missing], cached=True)
+            for i, vec in zip(missing, fresh):
+                rows[i] = vec
+        return np.vstack(rows).astype(np.float32, copy=False)
 
     def select(self, question: str, passages: Sequence[Passage], focus: str | None = None) -> list[Candidate]:
         """The chosen sentences in reading order, each tagged with its passage index.
@@ -151,9 +208,9 @@ class ExtractiveAnswerer:
         if not cands:
             return []
         queries = [question] if not focus or focus == question else [question, focus]
-        matrix = embed_matrix(self.embeddings, queries + [c.text for c in cands], cached=True)
-        s_vecs = matrix[len(queries):]
-        semantic = (s_vecs @ matrix[: len(queries)].T).mean(axis=1)
+        q_vecs = embed_matrix(self.embeddings, queries, cached=True)
+        s_vecs = self.sentence_matrix(passages, cands, q_vecs.shape[1])
+        semantic = (s_vecs @ q_vecs.T).mean(axis=1)
         term_sets = [set(content_terms(q)) for q in queries]
         asks_why = bool(re.search(r"\b(why|matter|matters|implications?|should i|should we|what can i do)\b",
                                   " ".join(queries), re.IGNORECASE))

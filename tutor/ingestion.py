@@ -5,6 +5,10 @@ Why hand-written bookkeeping rather than LangChain's ``index()``: the contract f
 cleanup runs per batch, so a long document could lose its old chunks before all new ones are stored.
 Here each document is prepared completely (parsed, chunked, embedded) before anything is written, and
 :meth:`ChunkStore.replace_document` swaps it all-or-nothing.
+
+Besides its chunks, ingestion embeds every sentence the offline answerer may quote (see
+:func:`tutor.extractive.quotable_sentences`) and stores those vectors with the chunk: that work used to
+fall on the first question that retrieved a passage (1.2 to 2.8 s on long PDF passages, issue #15).
 """
 
 from __future__ import annotations
@@ -31,8 +35,10 @@ from tutor import lexical
 from tutor.chunking import Chunk, Chunker
 from tutor.embeddings import embed_matrix
 from tutor.errors import DocumentError, IngestLockedError
+from tutor.extractive import quotable_sentences
 from tutor.loaders import kind_for, load_file
 from tutor.metadata import CATALOG_NAMES, catalog_entry, load_catalog, resolve
+from tutor.sentence_vectors import SentenceVectors
 from tutor.settings import Settings
 from tutor.store import ChunkStore, DocumentRecord
 
@@ -46,6 +52,9 @@ EMBED_POOL = 256
 #: storing in a writer thread, so both overlap with ``encode`` instead of leaving the model idle.
 PREPARE_AHEAD = 64
 CORPUS_ROOT = "@corpus"
+#: Bump when the choice of sentences the answerer quotes changes, so an unchanged file gets the new set
+#: of stored sentence vectors (version 1: the first index to store them at all).
+SENTENCE_VECTORS_VERSION = "1"
 
 Progress = Callable[[int, int, str], None]
 
@@ -205,7 +214,8 @@ class Ingestor:
     # --- per-file preparation (no writes) -------------------------------------------------
     def _fingerprint(self, content_sha: str, candidate: _Candidate) -> str:
         material = json.dumps([content_sha, candidate.catalog, PIPELINE_VERSION, self.settings.embedding_model,
-                               self.settings.chunk_overlap_tokens], sort_keys=True, default=str)
+                               self.settings.chunk_overlap_tokens, SENTENCE_VECTORS_VERSION],
+                              sort_keys=True, default=str)
         return hashlib.sha256(material.encode()).hexdigest()
 
     def _check_file(self, candidate: _Candidate) -> str:
@@ -319,7 +329,8 @@ class Ingestor:
 
     def _flush(self, pending: list[_Prepared], summary: IngestSummary, writer: ThreadPoolExecutor,
                writing: Future[list[FileResult]] | None) -> Future[list[FileResult]] | None:
-        """Embed the pooled chunks in one call, then hand them to the writer (one pool written at a time).
+        """Embed the pooled chunks in one call, their sentences in another, then hand both to the writer
+        (one pool written at a time).
 
         The previous pool's writes overlap with this pool's encoding; each document is still stored
         atomically by :meth:`ChunkStore.replace_document`, and results keep their order.
@@ -331,6 +342,7 @@ class Ingestor:
         texts = [c.embed_text for p in batch for c in p.chunks]
         try:
             vectors = embed_matrix(self.embeddings, texts, corpus=True)
+            sentences = self._embed_sentences(batch)
         except Exception as exc:  # the model failing must not lose the run's other work
             log.exception("embedding failed")
             for p in batch:
@@ -339,9 +351,26 @@ class Ingestor:
             return writing
         if writing is not None:
             summary.files.extend(writing.result())
-        return writer.submit(self._store_all, batch, vectors)
+        return writer.submit(self._store_all, batch, vectors, sentences)
 
-    def _store_all(self, batch: list[_Prepared], vectors: np.ndarray) -> list[FileResult]:
+    def _embed_sentences(self, batch: list[_Prepared]) -> dict[str, SentenceVectors]:
+        """The vectors of every quotable sentence of the pool's chunks, by chunk id, in one ``encode``.
+
+        A sentence shared by overlapping chunks is embedded once; shortest first, so each model batch
+        holds sentences of similar length (little padding). They are embedded in the precision the
+        pool's chunks got, and never decide it: the corpus precision is calibrated on chunks.
+        """
+        per_chunk = {c.id: [s for _, s in quotable_sentences(c.text)] for p in batch for c in p.chunks}
+        unique = sorted({s for found in per_chunk.values() for s in found}, key=lambda s: (len(s), s))
+        if not unique:
+            return {}
+        matrix = embed_matrix(self.embeddings, unique, corpus=True, decide=False)
+        row = {s: i for i, s in enumerate(unique)}
+        return {cid: SentenceVectors.of(found, matrix[[row[s] for s in found]])
+                for cid, found in per_chunk.items() if found}
+
+    def _store_all(self, batch: list[_Prepared], vectors: np.ndarray,
+                   sentences: dict[str, SentenceVectors]) -> list[FileResult]:
         """Write the pool in one go; if that fails (it was rolled back), write each document alone.
 
         One write per pool instead of several per document is most of what storing costs; the fallback
@@ -351,19 +380,19 @@ class Ingestor:
         parts = [vectors[start:end] for start, end in pairwise(bounds)]
         if len(batch) > 1:
             try:
-                self.store.replace_documents([(p.record, p.chunks, v) for p, v in zip(batch, parts)])
+                self.store.replace_documents([(p.record, p.chunks, v) for p, v in zip(batch, parts)], sentences)
             except Exception:  # the store rolled the pool back; find the culprit below
                 log.warning("writing %d documents at once failed: writing them one by one", len(batch),
                             exc_info=True)
             else:
                 return [FileResult(p.candidate.source, p.record.doc_id, p.action, chunks=len(p.chunks),
                                    pages=p.pages) for p in batch]
-        return [self._store_one(p, v) for p, v in zip(batch, parts)]
+        return [self._store_one(p, v, sentences) for p, v in zip(batch, parts)]
 
-    def _store_one(self, prepared: _Prepared, vectors: np.ndarray) -> FileResult:
+    def _store_one(self, prepared: _Prepared, vectors: np.ndarray, sentences: dict[str, SentenceVectors]) -> FileResult:
         source, doc_id = prepared.candidate.source, prepared.record.doc_id
         try:
-            self.store.replace_document(prepared.record, prepared.chunks, vectors)
+            self.store.replace_document(prepared.record, prepared.chunks, vectors, sentences)
         except Exception as exc:  # reported per file; the store rolled the document back
             log.exception("could not store %s", source)
             return FileResult(source, doc_id, "failed", reason=f"could not store it ({exc}); the previous version is kept")

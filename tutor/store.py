@@ -4,6 +4,10 @@ Keeping the register (content hash, chunk ids, title... per document) in Chroma 
 collection, means the index and its bookkeeping can never disagree, and that replicas sharing a Chroma
 server share both. ``open_store`` is the only place that builds a Chroma client.
 
+A third collection, ``<name>-sentences``, keeps the vectors of each chunk's quotable sentences (one row per
+chunk, id = chunk id; see :mod:`tutor.sentence_vectors`), written, replaced and removed together with the
+chunk, so the offline answerer never embeds a passage's sentences while an official waits.
+
 Every ingestion ends by publishing an *index version* (a stamp in the register collection's metadata,
 see :meth:`ChunkStore.publish_version`). Other processes compare it with the one they last saw:
 
@@ -19,7 +23,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -28,6 +32,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from tutor.chunking import Chunk
+from tutor.sentence_vectors import SentenceVectors
 
 if TYPE_CHECKING:
     from tutor.settings import Settings
@@ -41,6 +46,9 @@ T = TypeVar("T")
 INDEX_VERSION_KEY = "index_version"
 #: How often (seconds) an embedded store checks whether another process published a new index version.
 REFRESH_INTERVAL_S = 1.0
+#: Sentence rows per Chroma write: a row holds a chunk's sentence vectors (about 1 kB per sentence), so
+#: this keeps one request to a Chroma server to a few MB.
+SENTENCE_BATCH = 256
 
 
 _LIST_FIELDS = ("chunk_ids", "sections")
@@ -123,6 +131,9 @@ class ChunkStore:
         )
         self.documents = self.client.get_or_create_collection(
             f"{self.name}-documents", embedding_function=None
+        )
+        self.sentences = self.client.get_or_create_collection(
+            f"{self.name}-sentences", embedding_function=None
         )
 
     def _read(self, op: Callable[[], T]) -> T:
@@ -218,32 +229,82 @@ class ChunkStore:
             out["metadatas"] += got["metadatas"]
         return out
 
-    def replace_document(self, record: DocumentRecord, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-        """Swap one document's chunks for new ones, all or nothing (see :meth:`replace_documents`)."""
-        self.replace_documents([(record, chunks, vectors)])
+    # --- sentence vectors (one row per chunk; the answerer's, see tutor.sentence_vectors) ---------
+    def _put_sentences(self, rows: Sequence[tuple[str, Metadata]]) -> None:
+        for part in _batches(len(rows), min(self.batch_size, SENTENCE_BATCH)):
+            batch = rows[part]
+            # The vectors travel in the metadata: a 1-d placeholder keeps them out of any vector index.
+            self.sentences.upsert(ids=[cid for cid, _ in batch], embeddings=[[1.0]] * len(batch),
+                                  metadatas=[meta for _, meta in batch])
 
-    def replace_documents(self, items: Sequence[tuple[DocumentRecord, Sequence[Chunk], np.ndarray]]) -> None:
-        """Swap several documents' chunks for new ones, all or nothing, in one write per collection.
+    def _delete_sentences(self, ids: Sequence[str]) -> None:
+        ids = list(ids)
+        for part in _batches(len(ids), self.batch_size):
+            self.sentences.delete(ids=ids[part])
+
+    def _snapshot_sentences(self, ids: Sequence[str]) -> list[tuple[str, Metadata]]:
+        ids = list(ids)
+        out: list[tuple[str, Metadata]] = []
+        for part in _batches(len(ids), min(self.batch_size, SENTENCE_BATCH)):
+            got = self.sentences.get(ids=ids[part], include=["metadatas"])
+            out += list(zip(got["ids"], got["metadatas"]))
+        return out
+
+    def sentence_vectors(self, chunk_ids: Sequence[str]) -> dict[str, SentenceVectors]:
+        """The stored sentence vectors of these chunks, in one read (chunks without any are left out).
+
+        A ``get`` by id reads Chroma's SQLite directly, so an embedded store sees rows another process
+        wrote without re-opening (Chroma issue #3792 concerns ``query`` only).
+        """
+        ids = list(dict.fromkeys(chunk_ids))
+        if not ids:
+            return {}
+        got = self._read(lambda: self.sentences.get(ids=ids, include=["metadatas"]))
+        out = {}
+        for cid, meta in zip(got["ids"], got["metadatas"] or []):
+            vectors = SentenceVectors.from_metadata(meta)
+            if vectors is not None:
+                out[cid] = vectors
+        return out
+
+    def replace_document(self, record: DocumentRecord, chunks: Sequence[Chunk], vectors: np.ndarray,
+                         sentences: Mapping[str, SentenceVectors] | None = None) -> None:
+        """Swap one document's chunks for new ones, all or nothing (see :meth:`replace_documents`)."""
+        self.replace_documents([(record, chunks, vectors)], sentences)
+
+    def replace_documents(self, items: Sequence[tuple[DocumentRecord, Sequence[Chunk], np.ndarray]],
+                          sentences: Mapping[str, SentenceVectors] | None = None) -> None:
+        """Swap several documents' chunks (and their sentence vectors) for new ones, all or nothing.
 
         Each Chroma write has a fixed cost (a transaction, the full-text and vector indexes) that dwarfs
-        a dozen chunks, so ingestion writes a pool of documents at once. New chunks are written first,
-        then the old ones that the new versions no longer have are deleted, then the register is updated.
-        Chunk ids are deterministic, so a new version overwrites old chunks with the same id: the old
-        ones are snapshotted first and restored if any step fails, so a failed update leaves every
-        previous version exactly as it was.
+        a dozen chunks, so ingestion writes a pool of documents at once. New chunks and their sentence
+        rows are written first, then the old ones that the new versions no longer have are deleted, then
+        the register is updated. Chunk ids are deterministic, so a new version overwrites old chunks with
+        the same id: the old ones (and their sentence rows) are snapshotted first and restored if any step
+        fails, so a failed update leaves every previous version exactly as it was. ``sentences`` maps
+        chunk ids to their sentence vectors; a new chunk without an entry keeps no sentence row (the
+        answerer then embeds its sentences itself).
         """
         if not items:
             return
         self.refresh(force=True)  # never write through a stale in-memory index
+        sentences = sentences or {}
         previous = self._records([record.doc_id for record, _, _ in items])
         old_ids = [cid for record in previous.values() for cid in record.chunk_ids]
         chunks = [c for _, doc_chunks, _ in items for c in doc_chunks]
         new_ids = [c.id for c in chunks]
         vectors = np.vstack([v for _, _, v in items]) if len(items) > 1 else items[0][2]
+        doc_of = {c.id: str(c.metadata.get("doc_id") or record.doc_id) for record, doc_chunks, _ in items
+                  for c in doc_chunks}
+        rows = [(cid, sentences[cid].to_metadata(doc_of[cid])) for cid in dict.fromkeys(new_ids) if cid in sentences]
+        touched = sorted(set(old_ids) | set(new_ids))
         snapshot = self._snapshot(old_ids) if old_ids else None
+        sentence_snapshot = self._snapshot_sentences(touched)
         try:
             self._upsert(new_ids, vectors, [c.text for c in chunks], [c.metadata for c in chunks])
+            self._put_sentences(rows)
             self._delete(sorted(set(old_ids) - set(new_ids)))
+            self._delete_sentences(sorted(set(touched) - {cid for cid, _ in rows}))
             self._put_records([record for record, _, _ in items])
         except BaseException:
             log.warning("storing %s failed: restoring the previous versions",
@@ -252,14 +313,18 @@ class ChunkStore:
             if snapshot and snapshot["ids"]:
                 self._upsert(snapshot["ids"], np.asarray(snapshot["embeddings"], dtype=np.float32),
                              snapshot["documents"], snapshot["metadatas"])
+            self._delete_sentences(sorted({cid for cid, _ in rows} - {cid for cid, _ in sentence_snapshot}))
+            self._put_sentences(sentence_snapshot)
             raise
 
     def remove_document(self, doc_id: str) -> int:
-        """Delete a document's chunks and its register entry; returns how many chunks went."""
+        """Delete a document's chunks, their sentence vectors and its register entry; returns how many chunks went."""
         self.refresh(force=True)
         previous = self.record(doc_id)
         ids = list(previous.chunk_ids) if previous else self.chunks.get(where={"doc_id": doc_id}, include=[])["ids"]
         self._delete(ids)
+        self._delete_sentences(ids)
+        self.sentences.delete(where={"doc_id": doc_id})  # rows whose chunk ids the register no longer lists
         self.documents.delete(ids=[doc_id])
         return len(ids)
 
@@ -296,8 +361,8 @@ class ChunkStore:
             offset += len(got["ids"])
 
     def reset(self) -> None:
-        """Drop both collections and start empty (``ingest.py --reset``)."""
-        for name in (self.name, f"{self.name}-documents"):
+        """Drop the collections and start empty (``ingest.py --reset``)."""
+        for name in (self.name, f"{self.name}-documents", f"{self.name}-sentences"):
             try:
                 self.client.delete_collection(name)
             except Exception:  # noqa: BLE001 - a missing collection is what we want anyway

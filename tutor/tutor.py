@@ -140,7 +140,7 @@ class Tutor:
         self.chat_model = chat_model
         self.backend = backend if chat_model is not None else "offline (extractive)"
         self.refusal = refusal or RefusalPolicy()
-        self.extractive = ExtractiveAnswerer(embeddings)
+        self.extractive = ExtractiveAnswerer(embeddings, sentence_vectors=self.sentence_source())
         self.expand_top_document = True
         self.expand_limit = 12
 
@@ -150,6 +150,10 @@ class Tutor:
 
         return cls(store, embeddings, LexicalCache(settings.lexical_dir, store), make_chat_model(settings),
                    backend_label(settings))
+
+    def sentence_source(self) -> Any:
+        """Where the offline answerer reads the sentence vectors ingestion stored (``None``: a store without them)."""
+        return getattr(self.store, "sentence_vectors", None)
 
     # --- the public API ------------------------------------------------------------------------
     def ask(self, question: str, history: Sequence[Message] = (), filters: dict[str, str] | None = None,
@@ -291,7 +295,8 @@ class Tutor:
         passages = quotable(list(passages) + self._rest_of_top_document(quotable(passages)))
         answerer = self.extractive
         if simple:
-            answerer = ExtractiveAnswerer(self.embeddings, ExtractiveConfig(max_sentences=3, max_words=70, novelty_weight=0.0))
+            answerer = ExtractiveAnswerer(self.embeddings, ExtractiveConfig(max_sentences=3, max_words=70, novelty_weight=0.0),
+                                          sentence_vectors=self.extractive.sentence_vectors)
         chosen = answerer.select(question, passages, focus)
         numbers: dict[int, int] = {}
         cited: dict[int, list[str]] = {}
