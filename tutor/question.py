@@ -40,6 +40,9 @@ _TYPE_WORDS = frozenset(content_terms(
     "rank ranking ranked amount fine fee penalty budget cost price charge sum term period deadline limit prison "
     "imprisonment time what which value level total"))
 
+#: Type words too general to show a sentence is on the subject ("what", "many", "time").
+_BARE_TYPE_WORDS = frozenset(content_terms("many much long when what which time value level total number"))
+
 _NAME = re.compile(r"(?<![\w'’])[A-Z][\w’'-]*")
 _GENERIC_NAMES = {"I", "AI", "What", "Which", "Who", "How", "When", "Where", "Why", "Do", "Does", "Is", "Are", "Can",
                   "Under", "In", "The", "A", "An", "For", "Of", "On", "To"}
@@ -62,6 +65,9 @@ class QuestionShape:
     names: tuple[str, ...]
     numbers: tuple[str, ...]
     focus: frozenset[str]
+    #: The question's words that name the kind of value ("fines", "hours"): a sentence using one of them
+    #: is about the question's subject as much as one using a focus word ("can fine up to KSh 5 million").
+    kind_words: frozenset[str] = frozenset()
 
     @property
     def factoid(self) -> bool:
@@ -88,8 +94,10 @@ def analyse(question: str) -> QuestionShape:
     names = tuple(dict.fromkeys(question_names(question)))
     numbers = tuple(dict.fromkeys(n.rstrip(".,") for n in _NUMBER.findall(question)))
     named = set(content_terms(" ".join(names + numbers)))
-    focus = frozenset(t for t in content_terms(question) if t not in named and t not in _TYPE_WORDS)
-    return QuestionShape(answer_type(question), names, numbers, focus)
+    terms = [t for t in content_terms(question) if t not in named]
+    focus = frozenset(t for t in terms if t not in _TYPE_WORDS)
+    kind_words = frozenset(t for t in terms if t in _TYPE_WORDS and t not in _BARE_TYPE_WORDS)
+    return QuestionShape(answer_type(question), names, numbers, focus, kind_words)
 
 
 def _has_value(kind: str, sentence: str, own_numbers: tuple[str, ...]) -> bool:
@@ -118,4 +126,5 @@ def states_answer(shape: QuestionShape, sentence: str, context: str) -> bool:
         return False
     if not _has_value(shape.answer_type, sentence, shape.numbers):
         return False
-    return not shape.focus or bool(shape.focus & set(content_terms(sentence)))
+    subject = shape.focus | shape.kind_words
+    return not subject or bool(subject & set(content_terms(sentence)))
