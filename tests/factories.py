@@ -117,6 +117,68 @@ def make_image_only_pdf(path: Path, pages: int = 2) -> Path:
     return path
 
 
+#: What a scanned page of a circular says (rendered to pixels by :func:`make_scanned_pdf`, no text layer).
+SCANNED_PAGE = [
+    "2.1 Staff Transport Allowance",
+    "",
+    "Officers posted to Marsabit County receive a hardship allowance of",
+    "eleven thousand four hundred shillings each month, paid with the",
+    "salary of the following month by the county treasury.",
+    "",
+    "2.2 Claims",
+    "",
+    "Claims for the allowance are made on form HTA-7 and approved by the",
+    "head of department within fourteen days.",
+]
+
+
+def scan_image(lines: Sequence[str], number: int | None = None, dpi: int = 200):  # type: ignore[no-untyped-def]
+    """An A4 page image of ``lines`` in 12-point type, as a scanner at ``dpi`` would see it (Pillow)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    width, height = int(8.27 * dpi), int(11.69 * dpi)
+    image = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", int(12 * dpi / 72))
+    y = int(1.2 * dpi)
+    for line in lines:
+        draw.text((int(0.9 * dpi), y), line, fill=0, font=font)
+        y += int(20 * dpi / 72)
+    if number is not None:  # the printed page number, centred at the foot
+        draw.text((width // 2, height - int(0.8 * dpi)), str(number), fill=0, font=font)
+    return image
+
+
+def make_scanned_pdf(path: Path, pages: Sequence[Sequence[str]] = (SCANNED_PAGE,), *,
+                     text_pages: Sequence[Sequence[str]] = (), first_number: int = 1, dpi: int = 200) -> Path:
+    """A PDF whose ``pages`` are images of text (a scan: no text layer), after optional real text pages.
+
+    Each scanned page prints its number at the foot (``first_number`` for the first page of the file).
+    """
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path), pagesize=A4, invariant=True)
+    width, height = A4
+    number = first_number
+    for lines in text_pages:
+        pdf.setFont("Helvetica", 11)
+        y = height - 90
+        for line in lines:
+            pdf.drawString(65, y, line)
+            y -= 16
+        pdf.drawCentredString(width / 2, 40, str(number))
+        pdf.showPage()
+        number += 1
+    for lines in pages:
+        pdf.drawImage(ImageReader(scan_image(lines, number, dpi)), 0, 0, width, height)
+        pdf.showPage()
+        number += 1
+    pdf.save()
+    return path
+
+
 def make_corrupt_pdf(path: Path) -> Path:
     """The first bytes of a real PDF, cut off before any page object: a failed download."""
     data = pdf_bytes(REPORT_PAGES)

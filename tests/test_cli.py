@@ -116,7 +116,7 @@ def test_bad_files_exit_1_with_one_line_reasons_and_the_index_kept(workspace: Wo
     reasons = {f["source"]: f["reason"] for f in summary["failures"]}
     assert reasons["cut.pdf"].startswith("corrupt PDF")
     assert reasons["locked.pdf"] == "encrypted PDF: remove the password and try again"
-    assert reasons["scan.pdf"] == "no extractable text: scanned? needs OCR"
+    assert reasons["scan.pdf"] == "no extractable text: OCR read no words on the scanned pages"
     assert reasons["junk.txt"].startswith("not UTF-8 text")
     assert reasons["empty.md"] == "empty file"
     assert reasons["budget.xlsx"].startswith("unsupported file type '.xlsx'")
@@ -129,7 +129,7 @@ def test_bad_files_exit_1_with_one_line_reasons_and_the_index_kept(workspace: Wo
     assert text.returncode == 1
     lines = text.stdout.splitlines()
     assert lines[0].endswith("7 failed; 0 chunks written.")
-    assert "FAILED scan.pdf: no extractable text: scanned? needs OCR" in lines
+    assert "FAILED scan.pdf: no extractable text: OCR read no words on the scanned pages" in lines
     assert len(lines) == 1 + 7
 
 

@@ -294,7 +294,7 @@ BAD_FILES: dict[str, tuple[str, Callable[[Path], Path], str]] = {
     # name: (file name, maker, expected reason or its start)
     "corrupt PDF": ("new.pdf", factories.make_corrupt_pdf, "corrupt PDF"),
     "encrypted PDF": ("new.pdf", factories.make_encrypted_pdf, "encrypted PDF: remove the password and try again"),
-    "no text layer": ("new.pdf", factories.make_image_only_pdf, "no extractable text: scanned? needs OCR"),
+    "no text layer": ("new.pdf", factories.make_image_only_pdf, "no extractable text: OCR read no words on the scanned pages"),
     "crafted PDF": ("new.pdf", _crafted, "parsing took longer than 3 s"),
     "empty file": ("new.md", _empty, "empty file"),
     "too large": ("new.txt", _too_large, "file too large"),
@@ -331,7 +331,7 @@ def test_bad_new_file_is_reported_and_the_rest_still_ingests(case: str, ingestor
 BAD_UPDATES: dict[str, tuple[str, Callable[[Path], Path], str]] = {
     "corrupt PDF": ("report.pdf", factories.make_corrupt_pdf, "corrupt PDF"),
     "encrypted PDF": ("report.pdf", factories.make_encrypted_pdf, "encrypted PDF"),
-    "no text layer": ("report.pdf", factories.make_image_only_pdf, "no extractable text: scanned? needs OCR"),
+    "no text layer": ("report.pdf", factories.make_image_only_pdf, "no extractable text: OCR read no words on the scanned pages"),
     "crafted PDF": ("report.pdf", _crafted, "parsing took longer than 3 s"),
     "empty file": ("report.pdf", _empty, "empty file"),
     "too large": ("legacy.txt", _too_large, "file too large"),

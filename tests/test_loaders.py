@@ -75,8 +75,8 @@ def test_pdf_with_only_an_owner_password_is_read(tmp_path: Path) -> None:
     assert [s.page for s in doc.sections] == [1, 2, 3, 4]
 
 
-def test_pdf_without_a_text_layer_is_refused(tmp_path: Path) -> None:
-    assert reason(factories.make_image_only_pdf(tmp_path / "scan.pdf")) == "no extractable text: scanned? needs OCR"
+def test_pdf_whose_drawings_hold_no_words_is_refused(tmp_path: Path) -> None:
+    assert reason(factories.make_image_only_pdf(tmp_path / "scan.pdf")) == "no extractable text: OCR read no words on the scanned pages"
 
 
 def test_corrupt_pdf_is_refused(tmp_path: Path) -> None:

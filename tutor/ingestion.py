@@ -36,7 +36,7 @@ from tutor.chunking import Chunk, Chunker
 from tutor.embeddings import embed_matrix
 from tutor.errors import DocumentError, IngestLockedError
 from tutor.extractive import quotable_sentences
-from tutor.loaders import kind_for, load_file
+from tutor.loaders import OcrOptions, kind_for, load_file
 from tutor.metadata import CATALOG_NAMES, catalog_entry, load_catalog, resolve
 from tutor.sentence_vectors import SentenceVectors
 from tutor.settings import Settings
@@ -231,7 +231,8 @@ class Ingestor:
         return _sha256(candidate.path)
 
     def _prepare(self, candidate: _Candidate, content_sha: str, fingerprint: str, action: str) -> _Prepared:
-        loaded = load_file(candidate.path, self.settings.parse_timeout_s, self.settings.parse_memory_mb)
+        loaded = load_file(candidate.path, self.settings.parse_timeout_s, self.settings.parse_memory_mb,
+                           OcrOptions.from_settings(self.settings))
         declared = dict(loaded.declared)
         meta = resolve(declared, candidate.catalog, loaded.file_meta, candidate.source)
         doc_id = candidate.doc_id

@@ -62,6 +62,15 @@ class Settings(BaseSettings):
     parse_memory_mb: int = Field(
         2048, ge=256, description="Address-space limit for the process that parses one PDF or DOCX file."
     )
+    ocr: bool = Field(
+        True, description="`on` or `off`: read PDF pages that have no text layer (scans) with tesseract."
+    )
+    ocr_languages: str = Field(
+        "eng", description="tesseract language data for scanned pages, joined by `+` (e.g. `eng+swa`)."
+    )
+    ocr_page_timeout_s: float = Field(
+        60.0, gt=0, description="Wall-clock limit for reading one scanned page by OCR."
+    )
     ingest_lock_timeout_s: float = Field(
         30.0, ge=0, description="How long an ingestion waits for another one to finish before giving up."
     )

@@ -10,10 +10,11 @@ from tutor.loaders.base import LoadedDocument, Section
 from tutor.loaders.docx import load_docx
 from tutor.loaders.html import load_html
 from tutor.loaders.markdown import load_markdown, load_text
+from tutor.loaders.ocr import OcrOptions, read_scanned_pages
 from tutor.loaders.pdf import load_pdf
 from tutor.loaders.sandbox import run_bounded
 
-__all__ = ["SUPPORTED", "LoadedDocument", "Section", "kind_for", "load_file", "sniff_kind"]
+__all__ = ["SUPPORTED", "LoadedDocument", "OcrOptions", "Section", "kind_for", "load_file", "sniff_kind"]
 
 #: Extension -> format. Anything else is reported as unsupported.
 SUPPORTED = {
@@ -68,11 +69,19 @@ def check_content(path: Path, kind: str) -> None:
         raise DocumentError(f"binary content in a {path.suffix} file")
 
 
-def load_file(path: Path, timeout_s: float = 60.0, memory_mb: int = 2048) -> LoadedDocument:
-    """Load any supported file, or raise :class:`DocumentError` with a one-line reason."""
+def load_file(path: Path, timeout_s: float = 60.0, memory_mb: int = 2048,
+              ocr: OcrOptions | None = None) -> LoadedDocument:
+    """Load any supported file, or raise :class:`DocumentError` with a one-line reason.
+
+    A PDF's scanned pages are read by OCR after the bounded parse (``ocr``: default options, i.e. on,
+    English), in a bounded process of their own whose time limit grows with the number of pages.
+    """
     kind = kind_for(path)
     check_content(path, kind)
     loader = _LOADERS[kind]
+    if kind == "pdf":
+        parsed = run_bounded(loader, path, timeout_s, memory_mb)
+        return read_scanned_pages(parsed, path, ocr or OcrOptions(), memory_mb)
     if kind in _SANDBOXED:
         return run_bounded(loader, path, timeout_s, memory_mb)
     return loader(path)
