@@ -232,8 +232,7 @@ def test_feedback_up_down_reason_and_take_back(app_services: Services) -> None:
     assert record.rating == "down" and record.reason == "unsupported"
     assert record.comment == "The figure is not in the source."
     assert record.question == question and record.answer == turns[0].answer
-    assert record.sources[0]["n"] == 1 and set(record.sources[0]) == {"n", "title", "publisher", "year", "page",
-                                                                       "section", "url", "text"}
+    assert record.sources[0]["n"] == 1 and set(record.sources[0]) == SOURCE_KEYS
     assert record.backend == "offline (extractive)" and record.model == "extractive" and record.k == 5
     assert record.id in {r.id for r in store.thumbs_down()}
     undone = chat.rate(app_services, turns, down.ratings, 1, "")
@@ -426,7 +425,9 @@ def test_reingest_prints_the_cli_summary(desk: Services) -> None:
 
 
 # --- a real server, called with gradio_client ---------------------------------------------------------
-SOURCE_KEYS = {"n", "title", "publisher", "year", "page", "section", "url", "text"}
+# DESIGN.md's eight keys, and the citation fields beside them (printed page label, section path, provision, OCR, as-of).
+SOURCE_KEYS = {"n", "title", "publisher", "year", "page", "section", "url", "text",
+               "page_label", "section_path", "provision", "ocr", "as_of"}
 
 
 def test_ask_endpoint_returns_a_cited_answer_and_its_sources(app_server: str) -> None:
