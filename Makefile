@@ -6,10 +6,17 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: install install-dev run test bench lint
+.PHONY: install install-dev system-deps system-deps-dev run test bench lint
 
-install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+# Debian packages: tesseract for scanned PDFs; for the tests also chromium, fonts and PostgreSQL. Installed when
+# run as root (or with password-less sudo); otherwise the command stops and prints the exact apt-get line.
+system-deps:
+	bash scripts/system-deps.sh run
+system-deps-dev:
+	bash scripts/system-deps.sh test
+
+install: system-deps $(VENV)/.installed
+install-dev: system-deps-dev $(VENV)/.installed-dev
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from system import require_chromium
 
 from tutor.embeddings import LocalEmbeddings
 from tutor.ingestion import Ingestor
@@ -178,8 +179,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """Debian's headless chromium driven by Playwright, launched once for every browser test."""
-    if not CHROMIUM.exists():
-        pytest.skip("chromium is not installed: apt-get install -y chromium fonts-dejavu-core")
+    require_chromium(CHROMIUM)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

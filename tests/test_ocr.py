@@ -12,6 +12,7 @@ from pathlib import Path
 
 import factories
 import pytest
+from system import require_tesseract
 
 from tutor.errors import DocumentError
 from tutor.ingestion import Ingestor
@@ -24,6 +25,12 @@ Search = Callable[[str, int], list[Hit]]
 REALDOCS = Path(os.environ.get("MWALIMU_REALDOCS") or Path(__file__).resolve().parents[1].parent / "shared" / "realdocs")
 SCANNED = REALDOCS / "kenya-odpc-data-sharing-code-scanned.pdf"
 ALLOWANCE = "What hardship allowance do officers posted to Marsabit County receive?"
+
+
+@pytest.fixture(autouse=True)
+def tesseract() -> None:
+    """Every test here runs Debian's tesseract, with the English and Kiswahili data `make test` installs."""
+    require_tesseract("eng", "swa")
 
 
 def reason(path: Path, options: OcrOptions) -> str:
@@ -118,3 +125,14 @@ def test_the_real_scanned_data_sharing_code_is_read_page_by_page(odpc_pages: dic
     assert "DATA SHARING CODE" not in " ".join(by_page.values())  # the running foot is gone
     assert {s.page: s.page_label for s in sections} == {4: "4", 5: "5", 16: "15"}  # as printed
     assert any(s.section.endswith("2.1 Key Data Sharing Principles") for s in sections if s.page == 5)
+
+
+def test_a_kiswahili_scan_is_read_with_the_kiswahili_language_data(tmp_path: Path) -> None:
+    page = ["Serikali ya kaunti itatoa huduma za afya bila malipo kwa wazee wote kuanzia mwezi Julai.",
+            "Ofisi ya mkurugenzi itapokea maombi ya wananchi kila Jumatatu na Alhamisi."]
+    path = factories.make_scanned_pdf(tmp_path / "tangazo.pdf", [page])
+    doc = load_file(path, ocr=OcrOptions(languages="swa"))
+    text = " ".join(s.text for s in doc.sections)
+    assert all(s.ocr for s in doc.sections)
+    for words in ("huduma za afya bila malipo", "wazee wote", "kila Jumatatu na Alhamisi"):
+        assert words in text, text
