@@ -1,7 +1,7 @@
 """Document metadata: front matter, then the corpus catalog, then the file's own properties.
 
 A catalog (``catalog.yaml`` or ``catalog.csv`` at the top of an ingested folder) gives title,
-publisher, year and url to files that cannot carry front matter, keyed by path relative to that folder
+publisher, year, url and licence to files that cannot carry front matter, keyed by path relative to that folder
 (or by bare file name).
 """
 
@@ -20,7 +20,7 @@ from tutor.errors import DocumentError
 log = logging.getLogger(__name__)
 
 CATALOG_NAMES = ("catalog.yaml", "catalog.yml", "catalog.csv")
-FIELDS = ("title", "publisher", "year", "url", "topic", "summary", "as_of")
+FIELDS = ("title", "publisher", "year", "url", "topic", "summary", "as_of", "licence")
 
 
 def load_catalog(folder: Path) -> dict[str, dict[str, Any]]:
@@ -88,4 +88,5 @@ def resolve(declared: dict[str, Any], catalog: dict[str, Any], file_meta: dict[s
         "topic": str(merged.get("topic") or "").strip(),
         "summary": str(merged.get("summary") or "").strip(),
         "as_of": str(merged.get("as_of") or "").strip(),
+        "licence": str(merged.get("licence") or "").strip(),  # redistribution terms, kept beside the citation
     }

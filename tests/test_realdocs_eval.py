@@ -1,0 +1,192 @@
+"""The development Q&A set on real documents (tests/data/realdocs_devset.jsonl), evaluated end to end.
+
+The library is what content staff would serve: the shipped corpus (the starter notes and the Kenyan
+Regulations extract that corpus/ may carry) plus the OECD reports, the practitioner's article and the
+scanned ODPC Data Sharing Code, read in place from ../shared/realdocs (MWALIMU_REALDOCS may point
+elsewhere). The real model, real Chroma and the offline answerer; the gates are just below what was
+measured, so a regression fails the build. The set is also checked against its documents: every key
+fact of a text-PDF question must be in its gold document's text, so the set cannot silently rot.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from collections import Counter
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pdfplumber
+import pypdfium2
+import pytesseract
+import pytest
+from conftest import MODEL_NAME
+
+from tutor.embeddings import LocalEmbeddings
+from tutor.eval.cli import main
+from tutor.eval.metrics import fact_stated
+from tutor.eval.testset import TestItem, load_testset
+from tutor.ingestion import Ingestor
+from tutor.settings import Settings
+from tutor.store import open_store
+
+REPO = Path(__file__).resolve().parents[1]
+REALDOCS = Path(os.environ.get("MWALIMU_REALDOCS") or REPO.parent / "shared" / "realdocs")
+DEVSET = REPO / "tests" / "data" / "realdocs_devset.jsonl"
+SCANNED = "kenya-odpc-data-sharing-code-scanned"
+TEXT_TOPICS = ("oecd-report", "kenyan-regulation", "article")
+#: Table A.1 of the DGI names countries by ISO code; a name stands on that page as its code.
+TABLE_CODES = {"Korea": "KOR", "Denmark": "DNK"}
+
+#: Provisional gates, just below what this branch measured on 2026-12-06 (offline answerer; the starter
+#: notes, the Regulations extract in corpus/ and the other four real PDFs): hit@5 0.887, MRR 0.815, key-fact
+#: recall 0.527, citation precision 0.586, false refusals 0.048. The scanned code is not read yet (OCR is
+#: not wired into ingestion on this branch), so its 7 questions are misses. Refusal accuracy measured 0.0
+#: (all 14 unanswerable questions were answered): it is reported, not gated, until the refusal policy is
+#: recalibrated. The lead engineer raises these as PDF reading, OCR and answer work land. Lower-is-better
+#: metrics (false_refusal_rate) are ceilings, as tutor.eval.gates reads them.
+GATES = {"hit_at_k": 0.86, "mrr": 0.79, "key_fact_recall": 0.5, "citation_precision": 0.55,
+         "false_refusal_rate": 0.07}
+#: Per document kind on the text PDFs (measured hit@5 1.0 / 1.0 / 1.0; key-fact recall 0.591 on the OECD
+#: reports, 0.521 on the Regulations, 0.806 on the article). One miss on a kind is tolerated.
+TOPIC_GATES = {"oecd-report": {"hit_at_k": 0.95, "key_fact_recall": 0.55},
+               "kenyan-regulation": {"hit_at_k": 0.9, "key_fact_recall": 0.48},
+               "article": {"hit_at_k": 0.8, "key_fact_recall": 0.75}}
+
+
+def _items() -> list[TestItem]:
+    return load_testset(DEVSET)
+
+
+@cache
+def _document_text(stem: str) -> str:
+    """The whole text layer of a real PDF (pdfplumber), whitespace collapsed: what the set is checked against."""
+    with pdfplumber.open(REALDOCS / f"{stem}.pdf") as pdf:
+        return " ".join(" ".join(page.extract_text() or "" for page in pdf.pages).split())
+
+
+@cache
+def _page_texts(stem: str) -> tuple[str, ...]:
+    with pdfplumber.open(REALDOCS / f"{stem}.pdf") as pdf:
+        return tuple(page.extract_text() or "" for page in pdf.pages)
+
+
+@cache
+def _ocr_page(stem: str, page: int) -> str:
+    """One page of a scanned PDF read by tesseract at 300 dpi, in memory only.
+
+    MANIFEST.md keeps the scanned ODPC code out of the repository, and its OCR text is a copy of it, so
+    the check reads the few pages the questions cite at test time instead of committing their text.
+    """
+    pdf = pypdfium2.PdfDocument(str(REALDOCS / f"{stem}.pdf"))
+    try:
+        image = pdf[page - 1].render(scale=300 / 72).to_pil()
+    finally:
+        pdf.close()
+    return str(pytesseract.image_to_string(image, lang="eng"))
+
+
+def _label_printed(label: str, text: str) -> bool:
+    return re.search(rf"(?<![\d.]){re.escape(label)}(?![\d.%])", text) is not None
+
+
+# --- the set itself ------------------------------------------------------------------------------------
+def test_devset_has_the_questions_the_issue_asks_for() -> None:
+    """At least 40 answerable (facts in tables, legal units, the scan, the article), 10 unanswerable, follow-ups."""
+    items = _items()
+    kinds = Counter(i.topic for i in items)
+    assert sum(i.answerable for i in items) >= 45
+    assert kinds["unanswerable"] >= 12 and all(not i.answerable for i in items if i.topic == "unanswerable")
+    assert kinds["kenyan-regulation"] >= 10 and kinds["scanned-guidance"] >= 5 and kinds["article"] >= 4
+    assert sum(bool(i.history) for i in items if i.answerable) >= 6
+    assert len({i.id for i in items}) == len(items)
+    assert all(i.extra.get("kind") == i.topic for i in items)  # topic carries the kind for the per-kind report
+    for item in items:
+        if item.answerable:
+            assert item.key_facts and len(item.sources) == 1, item.id
+            assert (REALDOCS / f"{item.sources[0]}.pdf").exists(), item.id
+            assert item.extra.get("page"), item.id  # the PDF page of the fact, beside the printed label
+            if item.topic != "article":  # the article is a web page printed to PDF: no printed numbers
+                assert str(item.extra.get("page_label", "")).strip(), item.id
+
+
+@pytest.mark.parametrize("item", [i for i in _items() if i.answerable and i.topic in TEXT_TOPICS],
+                         ids=lambda i: i.id)
+def test_every_key_fact_is_in_its_gold_document(item: TestItem) -> None:
+    """A key fact that its document does not state would make the question unanswerable by construction."""
+    text = _document_text(item.sources[0])
+    missing = [fact for fact in item.key_facts if not fact_stated(fact, text)]
+    assert not missing, f"{item.id}: not in {item.sources[0]}: {missing}"
+
+
+@pytest.mark.parametrize("item", [i for i in _items() if i.answerable and i.topic in TEXT_TOPICS],
+                         ids=lambda i: i.id)
+def test_page_and_printed_label_hold_the_fact(item: TestItem) -> None:
+    """``page`` is the PDF page that states every key fact; ``page_label`` is printed on that page."""
+    text = _page_texts(item.sources[0])[int(item.extra["page"]) - 1]
+    missing = [f for f in item.key_facts if not fact_stated(f, text) and not fact_stated(TABLE_CODES.get(f, f), text)]
+    assert not missing, f"{item.id}: not on PDF page {item.extra['page']}: {missing}"
+    label = str(item.extra.get("page_label") or "")
+    assert not label or _label_printed(label, text), f"{item.id}: {label!r} not printed on page {item.extra['page']}"
+
+
+@pytest.mark.parametrize("item", [i for i in _items() if i.answerable and i.topic == "scanned-guidance"],
+                         ids=lambda i: i.id)
+def test_scanned_facts_are_on_their_page_by_ocr(item: TestItem) -> None:
+    """The scan has no text layer: its cited page is read by OCR here and must state every key fact.
+
+    The printed labels were read off the page images by eye (white digits on a blue footer band, which
+    tesseract misreads, so they are not checked here); this scan's printed numbers differ from the PDF
+    index on some pages (PDF page 12 is printed 11)."""
+    text = _ocr_page(item.sources[0], int(item.extra["page"]))
+    missing = [fact for fact in item.key_facts if not fact_stated(fact, text)]
+    assert not missing, f"{item.id}: OCR of page {item.extra['page']} does not state {missing}"
+
+
+# --- the evaluation on the real library ------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def real_library(tmp_path_factory: pytest.TempPathFactory, model: LocalEmbeddings) -> Settings:
+    """The shipped corpus copied, plus the real PDFs read in place, ingested once for this module."""
+    root = tmp_path_factory.mktemp("real-library")
+    shutil.copytree(REPO / "corpus", root / "corpus")
+    settings = Settings(data_dir=root / "data", corpus_dir=root / "corpus", ingest_lock_timeout_s=30.0,
+                        _env_file=None)  # type: ignore[call-arg]
+    shipped = LocalEmbeddings(MODEL_NAME, batch_size=settings.embedding_batch_size,
+                              corpus_precision=settings.embedding_precision)
+    shipped._model = model.model
+    in_corpus = {p.name for p in (REPO / "corpus").glob("*.pdf")}
+    others = sorted(p for p in REALDOCS.glob("*.pdf") if p.name not in in_corpus)
+    assert len(others) + len(in_corpus & {p.name for p in REALDOCS.glob("*.pdf")}) == 5, others
+    summary = Ingestor(settings, open_store(settings), shipped).run([settings.corpus_dir, *others])
+    # Until OCR is wired into ingestion the scanned code is refused; nothing else may fail.
+    failed = [f for f in summary.failures if SCANNED not in f.source]
+    assert not failed, summary.text()
+    return settings
+
+
+@pytest.fixture(scope="module")
+def real_report(real_library: Settings, embeddings: LocalEmbeddings,
+                tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    out = tmp_path_factory.mktemp("realdocs-eval")
+    gates = [arg for metric, floor in GATES.items() for arg in ("--fail-under", f"{metric}={floor}")]
+    status = main([str(DEVSET), "--out", str(out), "--no-progress", *gates], settings=real_library,
+                  embeddings=embeddings)
+    data: dict[str, Any] = json.loads((out / "report.json").read_text())
+    data["status"] = status
+    return data
+
+
+def test_gates_hold_on_the_real_documents(real_report: dict[str, Any]) -> None:
+    summary = real_report["summary"]
+    assert real_report["meta"]["questions"] == len(_items())
+    assert real_report["status"] == 0, {m: summary.get(m) for m in GATES}
+
+
+def test_gates_per_document_kind(real_report: dict[str, Any]) -> None:
+    by_topic = real_report["by_topic"]
+    low = {(topic, metric): by_topic[topic].get(metric) for topic, gates in TOPIC_GATES.items()
+           for metric, floor in gates.items() if (by_topic[topic].get(metric) or 0.0) < floor}
+    assert not low, low
