@@ -41,20 +41,20 @@ TEXT_TOPICS = ("oecd-report", "kenyan-regulation", "article")
 #: Table A.1 of the DGI names countries by ISO code; a name stands on that page as its code.
 TABLE_CODES = {"Korea": "KOR", "Denmark": "DNK"}
 
-#: Provisional gates, just below what this branch measured on 2026-12-06 (offline answerer; the starter
-#: notes, the Regulations extract in corpus/ and the other four real PDFs): hit@5 0.887, MRR 0.815, key-fact
-#: recall 0.527, citation precision 0.586, false refusals 0.048. The scanned code is not read yet (OCR is
-#: not wired into ingestion on this branch), so its 7 questions are misses. Refusal accuracy measured 0.0
-#: (all 14 unanswerable questions were answered): it is reported, not gated, until the refusal policy is
-#: recalibrated. The lead engineer raises these as PDF reading, OCR and answer work land. Lower-is-better
-#: metrics (false_refusal_rate) are ceilings, as tutor.eval.gates reads them.
-GATES = {"hit_at_k": 0.86, "mrr": 0.79, "key_fact_recall": 0.5, "citation_precision": 0.55,
-         "false_refusal_rate": 0.07}
-#: Per document kind on the text PDFs (measured hit@5 1.0 / 1.0 / 1.0; key-fact recall 0.591 on the OECD
-#: reports, 0.521 on the Regulations, 0.806 on the article). One miss on a kind is tolerated.
-TOPIC_GATES = {"oecd-report": {"hit_at_k": 0.95, "key_fact_recall": 0.55},
-               "kenyan-regulation": {"hit_at_k": 0.9, "key_fact_recall": 0.48},
-               "article": {"hit_at_k": 0.8, "key_fact_recall": 0.75}}
+#: Gates just below what was measured on 2026-12-06 (offline answerer; the starter notes, the Regulations
+#: extract in corpus/ and the other four real PDFs, the scan read by OCR; 2-core development machine):
+#: hit@5 1.0, MRR 0.941, key-fact recall 0.602, citation precision 0.721, refusal accuracy 0.357 (5 of 14),
+#: false refusals 0.016 (1 of 62). Lower-is-better metrics (false_refusal_rate) are ceilings, as
+#: tutor.eval.gates reads them. Key-fact recall and refusal are below the issue's targets (0.80, 0.90):
+#: the gates hold today's level so that work on them can only go up.
+GATES = {"hit_at_k": 0.97, "mrr": 0.92, "key_fact_recall": 0.58, "citation_precision": 0.70,
+         "refusal_accuracy": 0.35, "false_refusal_rate": 0.04}
+#: Per document kind (measured hit@5 1.0 on every kind; key-fact recall 0.591 on the OECD reports, 0.583 on
+#: the Regulations, 0.806 on the article, 0.524 on the scanned code). One miss on a kind is tolerated.
+TOPIC_GATES = {"oecd-report": {"hit_at_k": 0.96, "key_fact_recall": 0.57},
+               "kenyan-regulation": {"hit_at_k": 0.93, "key_fact_recall": 0.55},
+               "article": {"hit_at_k": 0.8, "key_fact_recall": 0.78},
+               "scanned-guidance": {"hit_at_k": 0.85, "key_fact_recall": 0.5}}
 
 
 def _items() -> list[TestItem]:
@@ -161,9 +161,7 @@ def real_library(tmp_path_factory: pytest.TempPathFactory, model: LocalEmbedding
     others = sorted(p for p in REALDOCS.glob("*.pdf") if p.name not in in_corpus)
     assert len(others) + len(in_corpus & {p.name for p in REALDOCS.glob("*.pdf")}) == 5, others
     summary = Ingestor(settings, open_store(settings), shipped).run([settings.corpus_dir, *others])
-    # Until OCR is wired into ingestion the scanned code is refused; nothing else may fail.
-    failed = [f for f in summary.failures if SCANNED not in f.source]
-    assert not failed, summary.text()
+    assert not summary.failures, summary.text()  # the scanned code too: its pages are read by OCR
     return settings
 
 
@@ -190,3 +188,29 @@ def test_gates_per_document_kind(real_report: dict[str, Any]) -> None:
     low = {(topic, metric): by_topic[topic].get(metric) for topic, gates in TOPIC_GATES.items()
            for metric, floor in gates.items() if (by_topic[topic].get(metric) or 0.0) < floor}
     assert not low, low
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[A-Za-z]{4,}", text)}
+
+
+def test_every_cited_page_label_is_printed_on_the_page_that_holds_the_sentence(real_report: dict[str, Any]) -> None:
+    """What an official quotes is the printed number: it must be on the PDF page the cited sentence comes from.
+
+    Checked for the real PDFs with a text layer (the scan's labels are read by OCR; tests/test_ocr.py checks them
+    against the page images). A sentence is on the page when most of its words are in that page's text layer
+    (repaired hyphenation and ligatures aside)."""
+    checked, wrong = 0, []
+    for question in real_report["questions"]:
+        for cited in question["citations"]:
+            stem, page = cited["doc_id"], cited.get("page")
+            if cited.get("ocr") or not page or not (REALDOCS / f"{stem}.pdf").exists():
+                continue
+            text = _page_texts(stem)[int(page) - 1]
+            words = set().union(*(_words(s) for s in cited["cited_sentences"]))
+            on_page = len(words & _words(text)) >= 0.8 * len(words)
+            label = str(cited.get("page_label") or "")
+            checked += 1
+            if not on_page or (label and not _label_printed(label, text)):
+                wrong.append((question["id"], cited["n"], stem, page, label, on_page))
+    assert checked >= 40 and not wrong, wrong

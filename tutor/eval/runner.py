@@ -198,7 +198,8 @@ def score_answer(result: QuestionResult, k: int) -> None:
 
 def _passage_dict(rank: int, source: Any) -> dict[str, Any]:
     return {"rank": rank, "n": source.n, "doc_id": source.doc_id, "chunk_id": source.chunk_id,
-            "title": source.title, "citation": source.citation(), "text": source.text, "score": source.score}
+            "title": source.title, "citation": source.citation(), "text": source.text, "score": source.score,
+            "page": source.page, "page_label": source.page_label, "ocr": source.ocr}
 
 
 def answer_item(tutor: Any, item: TestItem, k: int) -> QuestionResult:
