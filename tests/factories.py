@@ -133,7 +133,9 @@ SCANNED_PAGE = [
 
 
 def scan_image(lines: Sequence[str], number: int | None = None, dpi: int = 200):  # type: ignore[no-untyped-def]
-    """An A4 page image of ``lines`` in 12-point type, as a scanner at ``dpi`` would see it (Pillow)."""
+    """An A4 page image of ``lines`` in 12-point type, as a scanner at ``dpi`` would see it (Pillow).
+
+    A line that starts with ``"# "`` is set in 28-point type, as a cover sets its title."""
     from PIL import Image, ImageDraw, ImageFont
 
     width, height = int(8.27 * dpi), int(11.69 * dpi)
@@ -141,9 +143,11 @@ def scan_image(lines: Sequence[str], number: int | None = None, dpi: int = 200):
     draw = ImageDraw.Draw(image)
     font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", int(12 * dpi / 72))
     y = int(1.2 * dpi)
+    large = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", int(28 * dpi / 72))
     for line in lines:
-        draw.text((int(0.9 * dpi), y), line, fill=0, font=font)
-        y += int(20 * dpi / 72)
+        big = line.startswith("# ")
+        draw.text((int(0.9 * dpi), y), line[2:] if big else line, fill=0, font=large if big else font)
+        y += int((40 if big else 20) * dpi / 72)
     if number is not None:  # the printed page number, centred at the foot
         draw.text((width // 2, height - int(0.8 * dpi)), str(number), fill=0, font=font)
     return image

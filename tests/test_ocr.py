@@ -136,3 +136,13 @@ def test_a_kiswahili_scan_is_read_with_the_kiswahili_language_data(tmp_path: Pat
     assert all(s.ocr for s in doc.sections)
     for words in ("huduma za afya bila malipo", "wazee wote", "kila Jumatatu na Alhamisi"):
         assert words in text, text
+
+
+def test_a_scanned_cover_gives_the_title_and_publisher(tmp_path: Path) -> None:
+    """No PDF properties and no text layer: the title is the cover's largest type, the publisher its office."""
+    cover = ["REPUBLIC OF KENYA", "", "MINISTRY OF ROADS AND TRANSPORT", "", "", "# Staff Transport", "# Circular",
+             "", "Issued in March 2024"]
+    path = factories.make_scanned_pdf(tmp_path / "scan0001.pdf", [cover, factories.SCANNED_PAGE])
+    doc = load_file(path)
+    assert doc.file_meta.get("title") == "Staff Transport Circular"
+    assert doc.file_meta.get("publisher") == "Ministry of Roads and Transport"

@@ -375,14 +375,81 @@ def _flush(sections: list[Section], paragraphs: list[str], page: int, label: str
     paragraphs.clear()
 
 
-def _read_scans(path: Path, numbers: list[int], options: OcrOptions) -> LoadedDocument:
-    """Child-process entry point: the OCR sections of the scanned pages, as a document."""
+_COVER_WORD = re.compile(r"^[A-Za-z][A-Za-z'’&,.:-]*$")
+
+
+def cover_lines(tsv: str) -> list[tuple[float, float, str]]:
+    """(height, top, text) of each line of a tesseract TSV read whose words are all clean words.
+
+    Speckles, logos and seals read as stray marks ("on: ©, “y") fall away: every word of a kept line must
+    be letters with at most light punctuation, read with some confidence."""
+    lines: dict[tuple[str, ...], list[tuple[float, float, str]]] = {}
+    rows = [row.split("\t") for row in tsv.splitlines()[1:]]
+    for row in rows:
+        if len(row) < 12 or row[0] != "5" or not row[11].strip():
+            continue
+        key, height, top, conf = tuple(row[1:5]), float(row[9]), float(row[7]), float(row[10])
+        lines.setdefault(key, []).append((height, top, row[11].strip()) if conf >= 50 else (0.0, top, ""))
+    kept = []
+    for words in lines.values():
+        texts = [w for _, _, w in words]
+        if all(texts) and all(_COVER_WORD.match(w) for w in texts) and sum(len(w) for w in texts) >= 3:
+            heights = sorted(h for h, _, _ in words)
+            kept.append((heights[len(heights) // 2], min(t for _, t, _ in words), " ".join(texts)))
+    return sorted(kept, key=lambda line: line[1])
+
+
+def cover_meta(path: Path, options: OcrOptions) -> dict[str, object]:
+    """Title and publisher of a scanned first page: the line(s) in the largest type, and an organisation
+    line ("OFFICE OF THE DATA PROTECTION COMMISSIONER") above or below it, in title case when it was set
+    in capitals. Empty when the page prints neither. One more tesseract pass over page 1 (about 1 s)."""
+    import pypdfium2
+
+    from tutor.loaders.pdf_meta import is_jurisdiction, plausible_publisher, plausible_title, publisher_line
+
+    binary = shutil.which(options.tesseract)
+    if binary is None:
+        return {}
+    with tempfile.TemporaryDirectory(prefix="mwalimu-cover-") as tmp:
+        document = pypdfium2.PdfDocument(str(path))
+        try:
+            image = Path(tmp) / "cover.png"
+            document[0].render(scale=options.dpi / 72, grayscale=True).to_pil().save(image)
+        finally:
+            document.close()
+        command = [binary, str(image), "stdout", "-l", options.languages, "--psm", "3", "tsv"]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=options.page_timeout_s,
+                                  env=_tesseract_env(), preexec_fn=_limit_child(options.page_memory_mb), check=False)
+        except subprocess.TimeoutExpired:
+            return {}
+    lines = cover_lines(done.stdout)
+    if not lines:
+        return {}
+    meta: dict[str, object] = {}
+    publisher = next((p for p in (publisher_line(text) for _, _, text in lines) if p), "")
+    body = [line for line in lines if not publisher_line(line[2]) and not is_jurisdiction(line[2])]
+    if body:
+        tallest = max(height for height, _, _ in body)
+        title = " ".join(text for height, _, text in body if height >= 0.8 * tallest)
+        title = title.title() if title.isupper() else title
+        if plausible_title(title):
+            meta["title"] = title
+    if publisher and plausible_publisher(publisher):
+        meta["publisher"] = publisher
+    return meta
+
+
+def _read_scans(path: Path, numbers: list[int], options: OcrOptions, cover: bool = False) -> LoadedDocument:
+    """Child-process entry point: the OCR sections of the scanned pages, as a document (with the title and
+    publisher of a scanned cover when ``cover`` asks for them)."""
     started = time.perf_counter()
     sections = ocr_sections(read_pages(path, numbers, options))
+    meta = cover_meta(path, options) if cover and 1 in numbers else {}
     log.debug("OCR of %d pages in %.1f s; peak memory: renderer %d MB, one tesseract %d MB", len(numbers),
               time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)
-    return LoadedDocument(kind="pdf", sections=sections)
+    return LoadedDocument(kind="pdf", sections=sections, file_meta=meta)
 
 
 def read_scanned_pages(doc: LoadedDocument, path: Path, options: OcrOptions, memory_mb: int) -> LoadedDocument:
@@ -403,11 +470,12 @@ def read_scanned_pages(doc: LoadedDocument, path: Path, options: OcrOptions, mem
         return doc
     rounds = math.ceil(len(doc.image_pages) / options.workers)
     budget = options.page_timeout_s * rounds + 30.0
-    loader = functools.partial(_read_scans, numbers=doc.image_pages, options=options)
+    loader = functools.partial(_read_scans, numbers=doc.image_pages, options=options,
+                               cover="title" not in doc.file_meta)
     scanned = run_bounded(loader, path, budget, memory_mb)
     log.debug("%s: %d scanned pages read by OCR", path.name, len(doc.image_pages))
     merged = sorted([*doc.sections, *scanned.sections], key=lambda s: s.page or 0)
-    result = replace(doc, sections=merged)
+    result = replace(doc, sections=merged, file_meta={**scanned.file_meta, **doc.file_meta})
     if not any(any(ch.isalnum() for ch in s.text) for s in merged):
         raise DocumentError("no extractable text: OCR read no words on the scanned pages")
     return result

@@ -47,6 +47,26 @@ def plausible_publisher(value: str) -> bool:
     return bool(_ORG_WORDS.search(value)) or not _PERSON.match(value)
 
 
+_JURISDICTION = re.compile(r"^(the\s+)?republic\s+of\s+\w+$", re.IGNORECASE)
+
+
+def is_jurisdiction(line: str) -> bool:
+    """"REPUBLIC OF KENYA" on a cover names the country: neither the publisher nor the title."""
+    return bool(_JURISDICTION.match(" ".join(line.split())))
+
+
+def publisher_line(line: str) -> str:
+    """A cover line that names the publishing body ("OFFICE OF THE DATA PROTECTION COMMISSIONER"), in title
+    case; "" for any other line."""
+    text = " ".join(line.split())
+    if is_jurisdiction(text) or not _ORG_WORDS.search(text) or len(text.split()) > 10:
+        return ""
+    if not text.isupper():
+        return text
+    small = {"of", "the", "and", "for", "on", "in"}
+    return " ".join(w.lower() if i and w.lower() in small else w.capitalize() for i, w in enumerate(text.split()))
+
+
 def title_from_page(page: PageLayout, body: float) -> str:
     """The text set in the largest type on the first page (lines of that size joined in reading order).
 
