@@ -24,7 +24,10 @@ def setup_logging(verbose: bool = False) -> None:
 def ingest_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ingest.py", description="Add, update and remove documents in Mwalimu's index.")
     parser.add_argument("paths", nargs="*", type=Path, help="files or folders (default: TUTOR_CORPUS_DIR)")
-    parser.add_argument("--prune", action="store_true", help="remove documents whose files are gone from the given folders")
+    parser.add_argument("--prune", action="store_true",
+                        help="retire documents whose files are gone from the given folders (kept for --as-of questions)")
+    parser.add_argument("--purge", action="store_true",
+                        help="delete documents whose files are gone, with every earlier version, for good")
     parser.add_argument("--dry-run", action="store_true", help="show what would change; write nothing, load no model")
     parser.add_argument("--reset", action="store_true", help="empty the index first, then ingest everything again")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -44,7 +47,8 @@ def ingest_main(argv: list[str] | None = None) -> int:
     settings = Settings()
     try:
         ingestor = Ingestor(settings, open_store(settings), make_embeddings(settings))
-        summary = ingestor.run(args.paths or None, prune=args.prune, dry_run=args.dry_run, reset=args.reset)
+        summary = ingestor.run(args.paths or None, prune=args.prune, dry_run=args.dry_run, reset=args.reset,
+                               purge=args.purge)
     except TutorError as exc:
         log.error("%s", exc)
         return 2
