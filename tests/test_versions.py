@@ -185,3 +185,53 @@ def test_as_of_must_be_a_date_and_the_api_takes_it_optionally(two_versions: Inge
     assert "Form B" in answer and {s["version"] for s in sources} == {2}
     old, old_sources = ask(QUESTION, "2024-06-30")
     assert "Form A" in old and {(s["version"], s["status"]) for s in old_sources} == {(1, "superseded")}
+
+
+APPEALS = "\n## Appeals\n\nAn officer may appeal a register decision to the county secretary within 14 days.\n"
+
+
+def test_diff_shows_sections_added_and_the_changed_sentences(ingestor: Ingestor, settings: Settings,
+                                                             store: ChunkStore, monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from tutor.cli import ingest_main
+    from tutor.diff import diff_versions
+
+    circular(settings.corpus_dir, V1, "2023-01-01")
+    ingestor.run()
+    with pytest.raises(TutorError, match="only one version"):
+        diff_versions(store, "circular")
+    circular(settings.corpus_dir, V2 + APPEALS, "2025-03-01")
+    ingestor.run()
+    diff = diff_versions(store, "circular")
+    assert (diff.old, diff.new) == ((1, "2023-01-01"), (2, "2025-03-01"))
+    assert [s.split(" > ")[-1] for s in diff.added] == ["Appeals"] and diff.removed == []
+    changed = {c.section.split(" > ")[-1]: c for c in diff.changed}
+    assert set(changed) == {"Introduction", "Review"}
+    intro = changed["Introduction"]
+    assert len(intro.removed) == len(intro.added) == 1 and "Form A" in intro.removed[0] and "Form B" in intro.added[0]
+    assert changed["Review"].removed == ["The county ICT officer reviews the cloud hosting register once a year."]
+
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(settings.data_dir))
+    assert ingest_main(["--diff", "circular"]) == 0
+    out = capsys.readouterr().out
+    assert "version 1 (as of 2023-01-01) -> version 2 (as of 2025-03-01)" in out
+    assert "+ section added:" in out and "    - The county ICT officer reviews the cloud hosting register once a year." in out
+    assert ingest_main(["--diff", "no-such-doc"]) == 2
+
+
+def test_the_library_tab_shows_changes_and_exports_the_record_behind_the_password(
+        two_versions: Ingestor, tutor: Tutor, store: ChunkStore, settings: Settings) -> None:
+    import json
+
+    from tutor.audit import AuditLog
+    from tutor.ui import library
+
+    secured = settings.model_copy(update={"admin_password": "s3cret"})
+    services = SimpleNamespace(settings=secured, store=store, tutor=tutor, audit=AuditLog.from_settings(secured))
+    assert library.versioned_choices(services) == [("Cloud hosting register circular (version 2)", "circular")]  # type: ignore[arg-type]
+    assert "Form B" in library.changes(services, "circular")  # type: ignore[arg-type]
+    services.audit.record(tutor.answer(QUESTION), "chat")
+    with pytest.raises(library.AdminRefused):
+        library.export_audit(services, "wrong")  # type: ignore[arg-type]
+    path = Path(library.export_audit(services, "s3cret"))  # type: ignore[arg-type]
+    assert json.loads(path.read_text())["question"] == QUESTION

@@ -31,6 +31,8 @@ def ingest_parser() -> argparse.ArgumentParser:
     parser.add_argument("--dry-run", action="store_true", help="show what would change; write nothing, load no model")
     parser.add_argument("--reset", action="store_true", help="empty the index first, then ingest everything again")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument("--diff", metavar="DOC", help="show what changed between the two newest versions of DOC "
+                        "(a doc_id) and exit")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return parser
 
@@ -45,6 +47,8 @@ def ingest_main(argv: list[str] | None = None) -> int:
     from tutor.store import open_store
 
     settings = Settings()
+    if args.diff:
+        return _diff(settings, args.diff)
     try:
         ingestor = Ingestor(settings, open_store(settings), make_embeddings(settings))
         summary = ingestor.run(args.paths or None, prune=args.prune, dry_run=args.dry_run, reset=args.reset,
@@ -57,3 +61,17 @@ def ingest_main(argv: list[str] | None = None) -> int:
     else:
         sys.stdout.write(summary.text() + "\n")
     return 1 if summary.failures else 0
+
+
+def _diff(settings: object, doc_id: str) -> int:
+    """``ingest.py --diff DOC``: print the change between the two newest versions (no model is loaded)."""
+    from tutor.diff import diff_versions
+    from tutor.store import open_store
+
+    try:
+        report = diff_versions(open_store(settings), doc_id)  # type: ignore[arg-type]
+    except TutorError as exc:
+        log.error("%s", exc)
+        return 2
+    sys.stdout.write(report.text() + "\n")
+    return 0
