@@ -235,3 +235,29 @@ def test_the_library_tab_shows_changes_and_exports_the_record_behind_the_passwor
         library.export_audit(services, "wrong")  # type: ignore[arg-type]
     path = Path(library.export_audit(services, "s3cret"))  # type: ignore[arg-type]
     assert json.loads(path.read_text())["question"] == QUESTION
+
+
+def test_a_filtered_search_that_chroma_cannot_run_is_filtered_after_the_search(
+        two_versions: Ingestor, tutor: Tutor, store: ChunkStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While another process writes, embedded Chroma fails filtered queries ("Error finding id")."""
+    real = store.chunks
+
+    class StaleIndex:
+        def __getattr__(self, name: str) -> Any:
+            attr = getattr(real, name)
+            if name != "query":
+                return attr
+
+            def query(*args: Any, **kwargs: Any) -> Any:
+                if kwargs.get("where"):
+                    raise RuntimeError("Error executing plan: Internal error: Error finding id")
+                return attr(*args, **kwargs)
+
+            return query
+
+    monkeypatch.setattr(store, "chunks", StaleIndex())
+    done = tutor.answer(QUESTION)
+    assert "Form B" in done.answer and {s.version for s in done.sources} == {2}
+    assert all(s.status == "current" for s in done.retrieved)
+    old = tutor.answer(QUESTION, as_of="2024-06-30")
+    assert "Form A" in old.answer and {s.status for s in old.sources} == {"superseded"}

@@ -400,9 +400,23 @@ class ChunkStore:
         if n == 0:
             return []
         version_filter = versions.chunk_where(as_of)
-        where = {"$and": [where, version_filter]} if where else version_filter
-        got = self._read(lambda: self.chunks.query(query_embeddings=[vector], n_results=min(k, n), where=where,
-                                                   include=["documents", "metadatas", "distances"]))
+        combined = {"$and": [where, version_filter]} if where else version_filter
+        include = ["documents", "metadatas", "distances"]
+        try:
+            got = self._read(lambda: self.chunks.query(query_embeddings=[vector], n_results=min(k, n),
+                                                       where=combined, include=include))
+        except Exception as exc:
+            # An embedded store filters on Chroma's SQLite, which already holds rows another process is
+            # writing, while this process's in-memory vector index does not know them yet: Chroma then fails
+            # with "Error finding id". Search unfiltered (that works) and filter here, fetching extra.
+            if "finding id" not in str(exc):
+                raise
+            log.info("filtered vector search hit rows written by another process; filtering after the search")
+            got = self._read(lambda: self.chunks.query(query_embeddings=[vector], n_results=min(n, 4 * k + 40),
+                                                       include=include))
+            keep = [i for i, m in enumerate(got["metadatas"][0])
+                    if versions.in_force(m, as_of) and all(m.get(f) == v for f, v in _equalities(where))]
+            got = {key: [[got[key][0][i] for i in keep][:k]] for key in ("ids", "documents", "metadatas", "distances")}
         return [Hit(id=i, text=t, metadata=m, score=1.0 - float(d))
                 for i, t, m, d in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])]
 
@@ -436,6 +450,14 @@ class ChunkStore:
                 log.debug("collection %s did not exist", name)
         self._open()
         self._seen_version = None
+
+
+def _equalities(where: Metadata | None) -> list[tuple[str, Any]]:
+    """The field = value pairs of a filter made by :func:`tutor.retrieval._where` (equalities, maybe under $and)."""
+    if not where:
+        return []
+    parts = where.get("$and", [where])
+    return [(f, v) for part in parts for f, v in part.items() if not isinstance(v, dict)]
 
 
 def _versioned(meta: Metadata, record: DocumentRecord) -> Metadata:

@@ -81,6 +81,13 @@ def chunk_where(day: int | None) -> dict[str, Any]:
     return {"$and": [{"from_day": {"$lte": day}}, {"until_day": {"$gt": day}}]}
 
 
+def in_force(meta: dict[str, Any], day: int | None) -> bool:
+    """The Python twin of :func:`chunk_where`, for results filtered after the search."""
+    if day is None:
+        return meta.get("status") == CURRENT
+    return int(meta.get("from_day", 0) or 0) <= day < int(meta.get("until_day", 0) or 0)
+
+
 def superseded_note(sources: Sequence[Any]) -> str:
     """One line when an answer cites a version that is no longer current (empty otherwise)."""
     old = {}
