@@ -105,7 +105,7 @@ class LexicalIndex:
         if "status" not in self.fields:
             return np.ones(len(self.ids), dtype=bool)
         if as_of is None:
-            return np.asarray(self.fields["status"], dtype=object) == "current"
+            return ~np.isin(np.asarray(self.fields["status"], dtype=object), ["superseded", "retired"])
         start = np.asarray([int(v or 0) for v in self.fields["from_day"]])
         end = np.asarray([int(v or 0) for v in self.fields["until_day"]])
         return (start <= as_of) & (end > as_of)

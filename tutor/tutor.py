@@ -182,7 +182,7 @@ class Tutor:
             yield from self._finish(text, (), True, question, standalone, timings, started)
             return
         t = time.perf_counter()
-        passages = self.retriever.retrieve(standalone, filters=filters, as_of=as_of)
+        passages = self._retrieve(standalone, filters, as_of)
         nearby = passages  # what a refusal names as the closest topics
         supported = self.refusal.supported(standalone, passages)
         if history and standalone == question and (may_continue(question) or not supported):
@@ -233,6 +233,12 @@ class Tutor:
         yield from self._finish(body, sources, False, question, standalone, timings, started, passages,
                                 notices=notices)
 
+    def _retrieve(self, query: str, filters: dict[str, str] | None, as_of: str | None) -> list[Passage]:
+        """Retrieve, passing ``as_of`` only when asked (an injected retriever may not know versions)."""
+        if as_of:
+            return self.retriever.retrieve(query, filters=filters, as_of=as_of)
+        return self.retriever.retrieve(query, filters=filters)
+
     def _continue_topic(self, question: str, history: Sequence[Message], filters: dict[str, str] | None,
                         passages: list[Passage], supported: bool,
                         as_of: str | None = None) -> tuple[str, list[Passage], list[Passage]]:
@@ -252,7 +258,7 @@ class Tutor:
         retry = with_previous_topic(question, history)
         if retry is None:
             return question, passages, passages
-        found = self.retriever.retrieve(retry, filters=filters, as_of=as_of)
+        found = self._retrieve(retry, filters, as_of)
         missing, own = missing_terms(question, found), set(content_terms(question))
         if not self.refusal.supported(retry, found) or len(missing) > 1 or (own and missing == own):
             return question, passages, [*found, *passages]

@@ -76,15 +76,15 @@ def archived_id(chunk_id: str, version: int) -> str:
 
 def chunk_where(day: int | None) -> dict[str, Any]:
     """The Chroma filter for the versions answers use: current ones, or those in force on ``day``."""
-    if day is None:
-        return {"status": CURRENT}
+    if day is None:  # "not superseded or retired": a chunk written without version fields counts as current
+        return {"status": {"$nin": [SUPERSEDED, RETIRED]}}
     return {"$and": [{"from_day": {"$lte": day}}, {"until_day": {"$gt": day}}]}
 
 
 def in_force(meta: dict[str, Any], day: int | None) -> bool:
     """The Python twin of :func:`chunk_where`, for results filtered after the search."""
     if day is None:
-        return meta.get("status") == CURRENT
+        return meta.get("status") not in (SUPERSEDED, RETIRED)
     return int(meta.get("from_day", 0) or 0) <= day < int(meta.get("until_day", 0) or 0)
 
 

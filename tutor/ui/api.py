@@ -29,8 +29,9 @@ def make_ask(services: Services):
         """
         try:
             done = services.tutor.answer(question or "", as_of=as_of or None)
-            if services.audit is not None:
-                services.audit.record(done, "api")
+            audit = getattr(services, "audit", None)
+            if audit is not None:
+                audit.record(done, "api")
         except TutorError as exc:
             log.warning("/ask failed: %s", exc)
             raise gr.Error(str(exc)) from exc
