@@ -31,6 +31,8 @@ TARGETS: list[tuple[str, str, float, str]] = [
     ("load_p50_ms", "", 0.0, "/ask latency under load (reported)"),
     ("load_p95_ms", "<=", 3000.0, "/ask latency under load"),
     ("rss_mb", "<=", 1536.0, "the app's peak resident memory (VmHWM) under load"),
+    ("audit_record_p95_ms", "<=", 5.0, "writing one answer's audit record (SQLite)"),
+    ("audit_export_10k_s", "<=", 5.0, "exporting 10,000 audit records as JSON lines"),
 ]
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
     ">=": operator.ge, ">": operator.gt, "<=": operator.le, "==": operator.eq,

@@ -425,9 +425,10 @@ def test_reingest_prints_the_cli_summary(desk: Services) -> None:
 
 
 # --- a real server, called with gradio_client ---------------------------------------------------------
-# DESIGN.md's eight keys, and the citation fields beside them (printed page label, section path, provision, OCR, as-of).
+# DESIGN.md's eight keys, and the citation fields beside them (printed page label, section path, provision, OCR,
+# document version, its as-of date and status).
 SOURCE_KEYS = {"n", "title", "publisher", "year", "page", "section", "url", "text",
-               "page_label", "section_path", "provision", "ocr", "as_of"}
+               "page_label", "section_path", "provision", "ocr", "version", "as_of", "status"}
 
 
 def test_ask_endpoint_returns_a_cited_answer_and_its_sources(app_server: str) -> None:

@@ -153,7 +153,7 @@ def test_dry_run_reports_and_changes_nothing(workspace: Workspace) -> None:
     assert ingest(workspace, "--dry-run").stdout.startswith("Would ingest")
 
 
-def test_prune_removes_a_deleted_file(workspace: Workspace) -> None:
+def test_prune_retires_a_deleted_file_and_purge_deletes_it(workspace: Workspace) -> None:
     (workspace.corpus / "handbook.docx").unlink()
     kept = summary_of(ingest(workspace, "--json"))
     assert kept["removed"] == 0 and "handbook" in workspace.records()
@@ -161,6 +161,12 @@ def test_prune_removes_a_deleted_file(workspace: Workspace) -> None:
     assert run.returncode == 0, run.stderr
     summary = summary_of(run)
     assert (summary["removed"], summary["unchanged"]) == (1, 2)
+    store = open_store(workspace.settings())
+    assert store.record("handbook").status == "retired"  # type: ignore[union-attr]
+    assert {meta["status"] for _, _, meta in store.iter_chunks() if meta["doc_id"] == "handbook"} == {"retired"}
+    run = ingest(workspace, "--purge", "--json")
+    assert run.returncode == 0, run.stderr
+    assert summary_of(run)["removed"] == 1
     assert set(workspace.records()) == {"konza", "report"}
     store = open_store(workspace.settings())
     assert not any(meta["doc_id"] == "handbook" for _, _, meta in store.iter_chunks())

@@ -69,20 +69,22 @@ def ingested(ingestor: Ingestor, corpus: Path) -> IngestSummary:
     return summary
 
 
-def doc_chunks(store: ChunkStore, doc_id: str) -> dict[str, tuple[str, dict[str, Any]]]:
-    return {cid: v for cid, v in all_chunks(store).items() if v[1]["doc_id"] == doc_id}
+def doc_chunks(store: ChunkStore, doc_id: str, status: str = "current") -> dict[str, tuple[str, dict[str, Any]]]:
+    """A document's chunks of one status: the current version by default (earlier versions stay stored)."""
+    return {cid: v for cid, v in all_chunks(store).items() if v[1]["doc_id"] == doc_id and v[1]["status"] == status}
 
 
 def texts(store: ChunkStore) -> str:
-    return "\n".join(text for text, _ in all_chunks(store).values())
+    """The text of every current chunk: what answers are made of."""
+    return "\n".join(text for text, meta in all_chunks(store).values() if meta["status"] == "current")
 
 
 def assert_consistent(store: ChunkStore, settings: Settings) -> None:
     """Register, chunks and the BM25 index describe exactly the same set of chunks."""
     records = store.records()
     ids = set(all_chunks(store))
-    assert ids == {cid for record in records.values() for cid in record.chunk_ids}
-    assert store.count() == sum(record.chunks for record in records.values())
+    assert ids == {cid for record in records.values() for cid in record.all_chunk_ids}
+    assert store.count() == sum(len(record.all_chunk_ids) for record in records.values())
     assert set(sentence_rows(store)) <= ids  # no sentence vectors outlive their chunk
     published = LexicalIndex.load(settings.lexical_dir)
     assert published is not None and set(published.ids) == ids
@@ -204,6 +206,10 @@ def test_changed_file_replaces_its_old_text(ingested: IngestSummary, ingestor: I
     assert not any("60 kilometres" in hit.text for hit in top)
     assert lexical_search("Tier III data centre concessional loan", 1) == ["konza:introduction:0"]
     assert not any(cid in old_ids - set(now) for cid in lexical_search("Konza Development Authority board", 10))
+    kept = doc_chunks(store, "konza", "superseded")  # version 1 stays, under ids of its own
+    assert set(kept) == {f"{cid}@v1" for cid in old_ids} and {m["version"] for _, m in kept.values()} == {1}
+    assert any("60 kilometres" in text for text, _ in kept.values())
+    assert store.record("konza").version == 2 and [v["version"] for v in store.record("konza").history] == [1]
     assert_consistent(store, settings)
 
 
@@ -219,8 +225,16 @@ def test_prune_removes_the_chunks_of_deleted_files(ingested: IngestSummary, inge
     pruned = ingestor.run(prune=True)
     assert [(f.source, f.action) for f in pruned.files if f.action == "removed"] == [("handbook.docx", "removed")]
     assert pruned.count("unchanged") == 5
-    assert doc_chunks(store, "handbook") == {} and "handbook" not in store.records()
+    assert doc_chunks(store, "handbook") == {} and store.record("handbook").status == "retired"
+    assert doc_chunks(store, "handbook", "retired")  # kept for questions asked as of an earlier date
     assert not any(cid.startswith("handbook:") for cid in lexical_search("exit plan cloud contract", 10))
+    assert ingestor.run(prune=True).count("removed") == 0  # retired once
+    assert_consistent(store, settings)
+    purged = ingestor.run(purge=True)
+    assert [(f.source, f.action) for f in purged.files if f.action == "removed"] == [("handbook.docx", "removed")]
+    assert "handbook" not in store.records()
+    assert not any(meta["doc_id"] == "handbook" for _, meta in all_chunks(store).values())
+    assert not any(meta.get("doc_id") == "handbook" for meta in sentence_rows(store).values())
     assert_consistent(store, settings)
 
 
@@ -471,8 +485,9 @@ def test_a_document_that_cannot_be_stored_does_not_fail_the_others_written_with_
 
     actions = {f.source: f.action for f in summary.files}
     assert actions["transport.md"] == actions["water.md"] == "added" and actions["konza.md"] == "failed"
-    # the pool at once (fails; old Konza restored), Konza alone (fails; restored again), then the two others
-    assert spy.calls == 6
+    # the pool at once (Konza's version 1 archived, then the new text fails; old Konza restored), Konza alone
+    # (archived, fails, restored again), then the two others
+    assert spy.calls == 8
     assert doc_chunks(store, "konza") == old_konza  # the previous version is still answerable
     assert "zzfarezz" in texts(store) and "zzkioskzz" in texts(store) and "zznewversionzz" not in texts(store)
     assert_consistent(store, settings)

@@ -173,6 +173,37 @@ def test_plain_postgresql_urls_use_the_installed_driver() -> None:
     assert driver_url("sqlite:////tmp/x.sqlite") == "sqlite:////tmp/x.sqlite"
 
 
+def test_both_replicas_write_one_audit_record_without_losing_rows(deployment: Deployment) -> None:
+    """Officials asking through both replicas at once: every answer lands in the one shared audit table."""
+    from tutor.audit import AuditLog
+
+    per_replica, failures = 6, []
+    questions = {name: [f"What does eCitizen offer county officers (scale-out audit {name}{i})?"
+                        for i in range(per_replica)] for name in ("a", "b")}
+
+    def ask(name: str, url: str) -> None:
+        client = Client(url, verbose=False)
+        for question in questions[name]:
+            try:
+                client.predict(question, api_name="/ask")
+            except Exception as exc:  # noqa: BLE001 - collected and reported below
+                failures.append(exc)
+
+    threads = [threading.Thread(target=ask, args=(name, replica.url))
+               for name, replica in (("a", deployment.a), ("b", deployment.b))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(300)
+    assert failures == []
+    audit = AuditLog.from_settings(deployment.settings)
+    assert audit.engine.dialect.name == "postgresql"
+    recorded = [r for r in audit.rows() if "scale-out audit" in r["question"]]
+    asked = sorted(q for qs in questions.values() for q in qs)
+    assert sorted(r["question"] for r in recorded) == asked  # each once: none lost, none doubled
+    assert {r["channel"] for r in recorded} == {"api"} and all(r["passages"] for r in recorded)
+
+
 def test_replicas_creating_the_tables_at_once_do_not_collide(deployment: Deployment) -> None:
     """Replicas started together against an empty database all create the tables at the same moment."""
     from sqlalchemy import create_engine, inspect, text

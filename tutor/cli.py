@@ -24,10 +24,15 @@ def setup_logging(verbose: bool = False) -> None:
 def ingest_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ingest.py", description="Add, update and remove documents in Mwalimu's index.")
     parser.add_argument("paths", nargs="*", type=Path, help="files or folders (default: TUTOR_CORPUS_DIR)")
-    parser.add_argument("--prune", action="store_true", help="remove documents whose files are gone from the given folders")
+    parser.add_argument("--prune", action="store_true",
+                        help="retire documents whose files are gone from the given folders (kept for --as-of questions)")
+    parser.add_argument("--purge", action="store_true",
+                        help="delete documents whose files are gone, with every earlier version, for good")
     parser.add_argument("--dry-run", action="store_true", help="show what would change; write nothing, load no model")
     parser.add_argument("--reset", action="store_true", help="empty the index first, then ingest everything again")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument("--diff", metavar="DOC", help="show what changed between the two newest versions of DOC "
+                        "(a doc_id) and exit")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return parser
 
@@ -42,9 +47,12 @@ def ingest_main(argv: list[str] | None = None) -> int:
     from tutor.store import open_store
 
     settings = Settings()
+    if args.diff:
+        return _diff(settings, args.diff)
     try:
         ingestor = Ingestor(settings, open_store(settings), make_embeddings(settings))
-        summary = ingestor.run(args.paths or None, prune=args.prune, dry_run=args.dry_run, reset=args.reset)
+        summary = ingestor.run(args.paths or None, prune=args.prune, dry_run=args.dry_run, reset=args.reset,
+                               purge=args.purge)
     except TutorError as exc:
         log.error("%s", exc)
         return 2
@@ -53,3 +61,17 @@ def ingest_main(argv: list[str] | None = None) -> int:
     else:
         sys.stdout.write(summary.text() + "\n")
     return 1 if summary.failures else 0
+
+
+def _diff(settings: object, doc_id: str) -> int:
+    """``ingest.py --diff DOC``: print the change between the two newest versions (no model is loaded)."""
+    from tutor.diff import diff_versions
+    from tutor.store import open_store
+
+    try:
+        report = diff_versions(open_store(settings), doc_id)  # type: ignore[arg-type]
+    except TutorError as exc:
+        log.error("%s", exc)
+        return 2
+    sys.stdout.write(report.text() + "\n")
+    return 0

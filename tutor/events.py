@@ -28,7 +28,12 @@ class Source:
     provision: str = ""
     #: True when the passage was read from a page image by OCR: the official should check the page.
     ocr: bool = False
+    #: The document version the passage comes from, the date it took effect, and whether it is still the
+    #: ``current`` one (``superseded`` or ``retired`` only when the question asked ``as_of`` an earlier date).
     as_of: str = ""
+    version: int = 0
+    status: str = "current"
+    until: str = ""
 
     @property
     def printed_page(self) -> str:
@@ -56,11 +61,12 @@ class Source:
 
     def to_api(self) -> dict[str, Any]:
         """The shape DESIGN.md fixes for the ``/ask`` API: {n, title, publisher, year, page, section, url, text},
-        with ``page_label``, ``section_path``, ``provision``, ``ocr`` and ``as_of`` beside them."""
+        with ``page_label``, ``section_path``, ``provision``, ``ocr``, ``version``, ``as_of`` and ``status``
+        beside them."""
         return {"n": self.n, "title": self.title, "publisher": self.publisher, "year": self.year,
                 "page": self.page, "section": self.section, "url": self.url, "text": self.text,
                 "page_label": self.page_label, "section_path": self.section_path, "provision": self.provision,
-                "ocr": self.ocr, "as_of": self.as_of}
+                "ocr": self.ocr, "version": self.version, "as_of": self.as_of, "status": self.status}
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ fall on the first question that retrieved a passage (1.2 to 2.8 s on long PDF pa
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -31,7 +32,7 @@ from filelock import FileLock, Timeout
 from langchain_core.embeddings import Embeddings
 from tqdm import tqdm
 
-from tutor import lexical
+from tutor import lexical, versions
 from tutor.chunking import Chunk, Chunker
 from tutor.embeddings import embed_matrix
 from tutor.errors import DocumentError, IngestLockedError
@@ -230,13 +231,20 @@ class Ingestor:
                                 "(TUTOR_MAX_FILE_MB)")
         return _sha256(candidate.path)
 
-    def _prepare(self, candidate: _Candidate, content_sha: str, fingerprint: str, action: str) -> _Prepared:
+    def _prepare(self, candidate: _Candidate, content_sha: str, fingerprint: str, action: str,
+                 previous: DocumentRecord | None = None) -> _Prepared:
         loaded = load_file(candidate.path, self.settings.parse_timeout_s, self.settings.parse_memory_mb,
                            OcrOptions.from_settings(self.settings))
         declared = dict(loaded.declared)
         meta = resolve(declared, candidate.catalog, loaded.file_meta, candidate.source)
+        if meta["as_of"] and versions.parse_date(meta["as_of"]) is None:
+            log.warning("%s: as_of %r is not a date; using the ingestion date", candidate.source, meta["as_of"])
+        meta["as_of"] = versions.effective_date(meta["as_of"], _today()).isoformat()
+        version, history = _next_version(previous, content_sha, meta["as_of"])
         doc_id = candidate.doc_id
-        base = {"doc_id": doc_id, "source": candidate.source, "content_sha256": content_sha, "kind": loaded.kind, **meta}
+        base = {"doc_id": doc_id, "source": candidate.source, "content_sha256": content_sha, "kind": loaded.kind, **meta,
+                "version": version, "status": versions.CURRENT, "until": "",
+                "from_day": versions.day_number(dt.date.fromisoformat(meta["as_of"])), "until_day": versions.OPEN_DAY}
         chunks = self.chunker.split(doc_id, meta["title"], loaded.sections, base)
         if not chunks:
             raise DocumentError("no extractable text")
@@ -246,14 +254,21 @@ class Ingestor:
             root=candidate.root_label, topic=meta["topic"], summary=meta["summary"], pages=loaded.pages or 0, chunks=len(chunks), ingested_at=time.time(),
             chunk_ids=tuple(c.id for c in chunks),
             sections=tuple(dict.fromkeys(str(c.metadata["section"]) for c in chunks if c.metadata.get("section"))),
+            version=version, as_of=meta["as_of"], history=history,
         )
         return _Prepared(candidate, record, chunks, loaded.pages or 0, action)
 
     # --- the run -----------------------------------------------------------------------------
     def run(self, paths: Sequence[Path] | None = None, prune: bool = False, dry_run: bool = False,
-            reset: bool = False) -> IngestSummary:
-        """Ingest ``paths`` (default: the corpus folder) under the ingestion lock."""
+            reset: bool = False, purge: bool = False) -> IngestSummary:
+        """Ingest ``paths`` (default: the corpus folder) under the ingestion lock.
+
+        ``prune`` retires documents whose files are gone (kept for ``as_of`` questions); ``purge`` deletes
+        them, and every earlier version of theirs, for good.
+        """
         paths = list(paths or [self.settings.corpus_dir])
+        self._purge = purge
+        prune = prune or purge
         if dry_run:
             return self._run(paths, prune, dry_run=True, reset=reset)
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -273,6 +288,7 @@ class Ingestor:
         if reset and not dry_run:
             self.store.reset()
             shutil.rmtree(self.settings.lexical_dir, ignore_errors=True)
+        adopted = 0 if reset or dry_run else self.store.adopt_unversioned(_today().isoformat())
         records = {} if reset else self.store.records()
         candidates, missing = self.discover(paths)
         summary.files.extend(missing)
@@ -302,7 +318,7 @@ class Ingestor:
             bar.close()
         if prune:
             summary.files.extend(self._prune(paths, records, dry_run))
-        if not dry_run and (summary.changed or (self.store.count() and not lexical.LexicalIndex.current_version(
+        if not dry_run and (summary.changed or adopted or (self.store.count() and not lexical.LexicalIndex.current_version(
                 self.settings.lexical_dir))):
             lexical.rebuild(self.store, self.settings.lexical_dir)
         summary.seconds = time.perf_counter() - started
@@ -318,13 +334,14 @@ class Ingestor:
             return FileResult(candidate.source, candidate.doc_id, "failed", reason=str(exc))
         fingerprint = self._fingerprint(content_sha, candidate)
         previous = records.get(candidate.doc_id)
-        if previous and previous.fingerprint == fingerprint:
+        retired = previous is not None and previous.status == versions.RETIRED
+        if previous and previous.fingerprint == fingerprint and not retired:
             return FileResult(candidate.source, candidate.doc_id, "unchanged", chunks=previous.chunks)
         action = "updated" if previous else "added"
         if dry_run:
             return FileResult(candidate.source, candidate.doc_id, action)
         try:
-            return self._prepare(candidate, content_sha, fingerprint, action)
+            return self._prepare(candidate, content_sha, fingerprint, action, previous)
         except DocumentError as exc:
             return FileResult(candidate.source, candidate.doc_id, "failed", reason=str(exc))
 
@@ -411,8 +428,17 @@ class Ingestor:
                     continue
                 if not (root / record.source).resolve().is_relative_to(folder.resolve()):
                     continue
-                removed = 0 if dry_run else self.store.remove_document(record.doc_id)
-                results.append(FileResult(record.source, record.doc_id, "removed", chunks=removed))
+                purge = getattr(self, "_purge", False)
+                if record.status == versions.RETIRED and not purge:
+                    continue  # retired by an earlier run
+                if dry_run:
+                    removed = 0
+                elif purge:
+                    removed = self.store.remove_document(record.doc_id)
+                else:
+                    removed = self.store.retire_document(record.doc_id, _today().isoformat())
+                results.append(FileResult(record.source, record.doc_id, "removed", chunks=removed,
+                                          reason="deleted for good" if purge else "retired: kept for as_of questions"))
         return results
 
 
@@ -431,6 +457,31 @@ def _ahead(executor: ThreadPoolExecutor, work: Callable[[_Candidate], FileResult
         if following is not None:
             queue.append((following, executor.submit(work, following)))
         yield item, future.result()
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+def _next_version(previous: DocumentRecord | None, content_sha: str,
+                  as_of: str) -> tuple[int, tuple[dict[str, Any], ...]]:
+    """The version number and history of a document's new text.
+
+    The same content with the same date, still current, is a re-index (new pipeline or settings), not a
+    new version. Anything else becomes version n+1, and version n joins the history under its archived
+    chunk ids (written by :meth:`ChunkStore.replace_documents`).
+    """
+    if previous is None:
+        return 1, ()
+    number = previous.version or 1
+    if (previous.content_sha256 == content_sha and previous.as_of == as_of
+            and previous.status != versions.RETIRED):
+        return number, previous.history
+    until = min(filter(None, (previous.retired_on, as_of)))
+    entry = {"version": number, "as_of": previous.as_of, "until": until, "content_sha256": previous.content_sha256,
+             "ingested_at": previous.ingested_at, "source": previous.source,
+             "chunk_ids": [versions.archived_id(cid, number) for cid in previous.chunk_ids]}
+    return number + 1, (*previous.history, entry)
 
 
 def record_root(record: DocumentRecord) -> str:

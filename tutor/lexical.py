@@ -62,7 +62,7 @@ class LexicalIndex:
 
         ids: list[str] = []
         texts: list[str] = []
-        fields: dict[str, list[str]] = {"doc_id": [], "publisher": []}
+        fields: dict[str, list[str]] = {"doc_id": [], "publisher": [], "status": [], "from_day": [], "until_day": []}
         for cid, text, meta in items:
             ids.append(cid)
             texts.append(f"{meta.get('title', '')} {meta.get('section', '')} {spell_citation(str(meta.get('citation', '')))} "
@@ -77,24 +77,38 @@ class LexicalIndex:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def search(self, query: str, k: int, where: dict[str, str] | None = None) -> list[tuple[str, float]]:
-        """Top-k (chunk id, BM25 score) with score > 0, optionally restricted by exact field values."""
+    def search(self, query: str, k: int, where: dict[str, str] | None = None,
+               as_of: int | None = None) -> list[tuple[str, float]]:
+        """Top-k (chunk id, BM25 score) with score > 0, optionally restricted by exact field values.
+
+        Like dense search, only current versions count, or with ``as_of`` (a day number, see
+        :mod:`tutor.versions`) the versions in force that day. An index saved before versions existed
+        has no such fields and is searched whole.
+        """
         if not self.ids or k <= 0:
             return []
-        mask = None
-        if where:
-            keep = np.ones(len(self.ids), dtype=bool)
-            for name, value in where.items():
-                keep &= np.asarray(self.fields.get(name, []), dtype=object) == value
-            if not keep.any():
-                return []
-            mask = keep.astype(np.float32)
+        keep = np.ones(len(self.ids), dtype=bool)
+        for name, value in (where or {}).items():
+            keep &= np.asarray(self.fields.get(name, []), dtype=object) == value
+        keep &= self._in_force(as_of)
+        if not keep.any():
+            return []
+        mask = None if keep.all() else keep.astype(np.float32)
         tokens = tokenize([query])
-        if not any(tokens.ids[0]):
+        if not len(tokens.ids[0]):  # no indexable word (token id 0 is a real word, so not any())
             return []
         docs, scores = self.model.retrieve(tokens, k=min(k, len(self.ids)), show_progress=False,
                                            weight_mask=mask, n_threads=1)
         return [(self.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+
+    def _in_force(self, as_of: int | None) -> np.ndarray:
+        if "status" not in self.fields:
+            return np.ones(len(self.ids), dtype=bool)
+        if as_of is None:
+            return ~np.isin(np.asarray(self.fields["status"], dtype=object), ["superseded", "retired"])
+        start = np.asarray([int(v or 0) for v in self.fields["from_day"]])
+        end = np.asarray([int(v or 0) for v in self.fields["until_day"]])
+        return (start <= as_of) & (end > as_of)
 
     # --- persistence --------------------------------------------------------------------------
     def save(self, root: Path, version: str | None = None) -> Path:

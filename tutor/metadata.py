@@ -20,7 +20,7 @@ from tutor.errors import DocumentError
 log = logging.getLogger(__name__)
 
 CATALOG_NAMES = ("catalog.yaml", "catalog.yml", "catalog.csv")
-FIELDS = ("title", "publisher", "year", "url", "topic", "summary", "as_of", "licence")
+FIELDS = ("title", "publisher", "year", "url", "topic", "summary", "as_of", "effective", "licence")
 
 
 def load_catalog(folder: Path) -> dict[str, dict[str, Any]]:
@@ -87,6 +87,6 @@ def resolve(declared: dict[str, Any], catalog: dict[str, Any], file_meta: dict[s
         "urls": " ".join(urls),
         "topic": str(merged.get("topic") or "").strip(),
         "summary": str(merged.get("summary") or "").strip(),
-        "as_of": str(merged.get("as_of") or "").strip(),
+        "as_of": str(merged.get("as_of") or merged.get("effective") or "").strip(),
         "licence": str(merged.get("licence") or "").strip(),  # redistribution terms, kept beside the citation
     }

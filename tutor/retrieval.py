@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from tutor import versions
 from tutor.embeddings import embed_matrix
 from tutor.lexical import LexicalCache
 from tutor.store import ChunkStore
@@ -104,25 +105,30 @@ class HybridRetriever:
         return embed_matrix(self.embeddings, [query], cached=True)[0]
 
     def dense(self, query: str, fetch_k: int, filters: dict[str, str] | None = None,
-              vector: np.ndarray | None = None) -> list[Passage]:
+              vector: np.ndarray | None = None, as_of: int | None = None) -> list[Passage]:
         vec = self.embed_query(query) if vector is None else vector
         return [Passage(h.id, h.text, h.metadata, dense=h.score)
-                for h in self.store.query(vec, fetch_k, _where(filters or {}))]
+                for h in self.store.query(vec, fetch_k, _where(filters or {}), as_of=as_of)]
 
-    def bm25(self, query: str, fetch_k: int, filters: dict[str, str] | None = None) -> list[tuple[str, float]]:
+    def bm25(self, query: str, fetch_k: int, filters: dict[str, str] | None = None,
+             as_of: int | None = None) -> list[tuple[str, float]]:
         index = self.lexical.get() if self.lexical else None
-        return index.search(query, fetch_k, filters or None) if index else []
+        return index.search(query, fetch_k, filters or None, as_of=as_of) if index else []
 
     def retrieve(self, query: str, k: int | None = None, filters: dict[str, str] | None = None,
-                 mode: str = "hybrid") -> list[Passage]:
-        """Top-k passages for ``query``; ``mode`` is ``hybrid``, ``dense`` or ``bm25`` (for benchmarks)."""
+                 mode: str = "hybrid", as_of: str | None = None) -> list[Passage]:
+        """Top-k passages for ``query``; ``mode`` is ``hybrid``, ``dense`` or ``bm25`` (for benchmarks).
+
+        Only current versions are searched, unless ``as_of`` (an ISO date) asks for those in force then.
+        """
         cfg = self.config
         k = k or cfg.k
         filters = {**cfg.filters, **(filters or {})}
         fetch_k = max(cfg.fetch_k, k)
+        day = versions.as_of_day(as_of)
         vector = self.embed_query(query) if mode != "bm25" else None
-        dense = self.dense(query, fetch_k, filters, vector) if mode != "bm25" else []
-        lexical = self.bm25(query, fetch_k, filters) if mode != "dense" else []
+        dense = self.dense(query, fetch_k, filters, vector, day) if mode != "bm25" else []
+        lexical = self.bm25(query, fetch_k, filters, day) if mode != "dense" else []
         by_id = {p.id: p for p in dense}
         lex_scores = dict(lexical)
         missing = [cid for cid, _ in lexical if cid not in by_id]

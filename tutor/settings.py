@@ -75,6 +75,12 @@ class Settings(BaseSettings):
         30.0, ge=0, description="How long an ingestion waits for another one to finish before giving up."
     )
     chunk_overlap_tokens: int = Field(32, ge=0, description="Word pieces shared by neighbouring chunks.")
+    audit: bool = Field(
+        True, description="`on` or `off`: record every answer (chat, API, evaluation) in the database's audit table."
+    )
+    audit_retention_days: int | None = Field(
+        None, ge=1, description="Delete audit records older than this many days; unset keeps them."
+    )
 
     @property
     def chroma_dir(self) -> Path:

@@ -24,13 +24,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
 import numpy as np
 
+from tutor import versions
 from tutor.chunking import Chunk
 from tutor.sentence_vectors import SentenceVectors
 
@@ -51,7 +52,7 @@ REFRESH_INTERVAL_S = 1.0
 SENTENCE_BATCH = 256
 
 
-_LIST_FIELDS = ("chunk_ids", "sections")
+_LIST_FIELDS = ("chunk_ids", "sections", "history")
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,17 @@ class DocumentRecord:
     ingested_at: float = 0.0
     chunk_ids: tuple[str, ...] = ()
     sections: tuple[str, ...] = ()  # heading paths in document order (for suggested follow-ups)
+    version: int = 0  # 0: registered before versions existed (see ChunkStore.adopt_unversioned)
+    as_of: str = ""  # ISO date the current version took effect
+    status: str = versions.CURRENT  # current | retired
+    retired_on: str = ""
+    #: Earlier versions, oldest first: {version, as_of, until, content_sha256, ingested_at, chunk_ids (archived)}.
+    history: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def all_chunk_ids(self) -> tuple[str, ...]:
+        """Ids of every stored chunk of the document: the current version's, then the archived ones."""
+        return self.chunk_ids + tuple(cid for old in self.history for cid in old.get("chunk_ids", ()))
 
     def to_metadata(self) -> Metadata:
         meta = {k: v for k, v in self.__dict__.items() if k not in _LIST_FIELDS}
@@ -300,8 +312,15 @@ class ChunkStore:
         touched = sorted(set(old_ids) | set(new_ids))
         snapshot = self._snapshot(old_ids) if old_ids else None
         sentence_snapshot = self._snapshot_sentences(touched)
+        archive, archive_sentences = _archive(items, previous, snapshot, sentence_snapshot)
         try:
-            self._upsert(new_ids, vectors, [c.text for c in chunks], [c.metadata for c in chunks])
+            if archive["ids"]:  # the versions being replaced stay, under ids of their own, marked superseded
+                self._upsert(archive["ids"], np.asarray(archive["embeddings"], dtype=np.float32),
+                             archive["documents"], archive["metadatas"])
+                self._put_sentences(archive_sentences)
+            record_of = {c.id: record for record, doc_chunks, _ in items for c in doc_chunks}
+            self._upsert(new_ids, vectors, [c.text for c in chunks],
+                         [_versioned(c.metadata, record_of[c.id]) for c in chunks])
             self._put_sentences(rows)
             self._delete(sorted(set(old_ids) - set(new_ids)))
             self._delete_sentences(sorted(set(touched) - {cid for cid, _ in rows}))
@@ -310,6 +329,8 @@ class ChunkStore:
             log.warning("storing %s failed: restoring the previous versions",
                         ", ".join(record.doc_id for record, _, _ in items))
             self._delete(sorted(set(new_ids) - set(old_ids)))
+            self._delete(archive["ids"])
+            self._delete_sentences([cid for cid, _ in archive_sentences])
             if snapshot and snapshot["ids"]:
                 self._upsert(snapshot["ids"], np.asarray(snapshot["embeddings"], dtype=np.float32),
                              snapshot["documents"], snapshot["metadatas"])
@@ -317,25 +338,85 @@ class ChunkStore:
             self._put_sentences(sentence_snapshot)
             raise
 
+    def retire_document(self, doc_id: str, on: str) -> int:
+        """Mark a document whose file is gone as retired on ``on`` (ISO date): every chunk is kept, but no
+        answer uses it unless asked ``as_of`` a date it was in force. Returns how many chunks were retired."""
+        self.refresh(force=True)
+        record = self.record(doc_id)
+        if record is None or record.status == versions.RETIRED:
+            return 0
+        day = versions.day_number(versions.parse_date(on))  # type: ignore[arg-type]
+        ids = list(record.chunk_ids)
+        for part in _batches(len(ids), self.batch_size):
+            self.chunks.update(ids=ids[part], metadatas=[{"status": versions.RETIRED, "until_day": day,
+                                                          "until": on}] * len(ids[part]))
+        self._put_records([replace(record, status=versions.RETIRED, retired_on=on)])
+        return len(ids)
+
+    def chunks_of_version(self, doc_id: str, version: int) -> list[Hit]:
+        """Every stored chunk of one version of a document, in document order (for diffs)."""
+        got = self._read(lambda: self.chunks.get(where={"$and": [{"doc_id": doc_id}, {"version": version}]},
+                                                 include=["documents", "metadatas"]))
+        hits = [Hit(i, t, m, 0.0) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
+        return sorted(hits, key=lambda h: int(h.metadata.get("chunk_index", 0)))
+
+    def adopt_unversioned(self, today: str) -> int:
+        """Give documents registered before versions existed version 1, in force since their ingestion day
+        (no re-embedding: only chunk metadata changes). Returns how many documents were adopted."""
+        adopted = []
+        for record in self.records().values():
+            if record.version:
+                continue
+            as_of = time.strftime("%Y-%m-%d", time.gmtime(record.ingested_at)) if record.ingested_at else today
+            day = versions.day_number(versions.parse_date(as_of))  # type: ignore[arg-type]
+            ids = list(record.chunk_ids)
+            meta = {"version": 1, "as_of": as_of, "status": versions.CURRENT, "from_day": day,
+                    "until_day": versions.OPEN_DAY}
+            for part in _batches(len(ids), self.batch_size):
+                self.chunks.update(ids=ids[part], metadatas=[meta] * len(ids[part]))
+            adopted.append(replace(record, version=1, as_of=as_of))
+        if adopted:
+            self._put_records(adopted)
+        return len(adopted)
+
     def remove_document(self, doc_id: str) -> int:
-        """Delete a document's chunks, their sentence vectors and its register entry; returns how many chunks went."""
+        """Delete a document for good (``--purge``): the chunks of every version, their sentence vectors and
+        its register entry; returns how many chunks went."""
         self.refresh(force=True)
         previous = self.record(doc_id)
-        ids = list(previous.chunk_ids) if previous else self.chunks.get(where={"doc_id": doc_id}, include=[])["ids"]
+        ids = sorted(set(previous.all_chunk_ids if previous else ())
+                     | set(self.chunks.get(where={"doc_id": doc_id}, include=[])["ids"]))
         self._delete(ids)
         self._delete_sentences(ids)
         self.sentences.delete(where={"doc_id": doc_id})  # rows whose chunk ids the register no longer lists
         self.documents.delete(ids=[doc_id])
         return len(ids)
 
-    def query(self, vector: np.ndarray, k: int, where: Metadata | None = None) -> list[Hit]:
-        """Nearest chunks by cosine similarity."""
+    def query(self, vector: np.ndarray, k: int, where: Metadata | None = None, as_of: int | None = None) -> list[Hit]:
+        """Nearest chunks by cosine similarity, among current versions or (``as_of``, a day number) those in
+        force on that day."""
         self.refresh()
         n = self.count()
         if n == 0:
             return []
-        got = self._read(lambda: self.chunks.query(query_embeddings=[vector], n_results=min(k, n), where=where or None,
-                                                   include=["documents", "metadatas", "distances"]))
+        version_filter = versions.chunk_where(as_of)
+        combined = {"$and": [where, version_filter]} if where else version_filter
+        include = ["documents", "metadatas", "distances"]
+        try:
+            got = self._read(lambda: self.chunks.query(query_embeddings=[vector], n_results=min(k, n),
+                                                       where=combined, include=include))
+        except Exception as exc:
+            # An embedded store filters on Chroma's SQLite, which already holds rows another process is
+            # writing, while this process's in-memory vector index does not know them yet: Chroma then fails
+            # with "Error finding id". Search unfiltered (that works) and filter here, fetching extra.
+            if "finding id" not in str(exc):
+                raise
+            log.info("filtered vector search hit rows written by another process; filtering after the search")
+            got = self._read(lambda: self.chunks.query(query_embeddings=[vector], n_results=min(n, 4 * k + 40),
+                                                       include=include))
+            keep = [i for i, m in enumerate(got["metadatas"][0])
+                    if versions.in_force(m, as_of) and all(m.get(f) == v for f, v in _equalities(where))]
+            got = {key: [[got[key][0][i] for i in keep][:k]] for key in ("ids", "documents", "metadatas", "distances")}
         return [Hit(id=i, text=t, metadata=m, score=1.0 - float(d))
                 for i, t, m, d in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])]
 
@@ -369,6 +450,61 @@ class ChunkStore:
                 log.debug("collection %s did not exist", name)
         self._open()
         self._seen_version = None
+
+
+def _equalities(where: Metadata | None) -> list[tuple[str, Any]]:
+    """The field = value pairs of a filter made by :func:`tutor.retrieval._where` (equalities, maybe under $and)."""
+    if not where:
+        return []
+    parts = where.get("$and", [where])
+    return [(f, v) for part in parts for f, v in part.items() if not isinstance(v, dict)]
+
+
+def _versioned(meta: Metadata, record: DocumentRecord) -> Metadata:
+    """A chunk's metadata with its version fields, filled from the record when the writer gave none (a
+    chunk written without them would be invisible: retrieval searches current versions only)."""
+    if "status" in meta and "from_day" in meta:
+        return meta
+    as_of = record.as_of or time.strftime("%Y-%m-%d", time.gmtime(record.ingested_at or time.time()))
+    return {"version": record.version or 1, "as_of": as_of, "status": versions.CURRENT, "until": "",
+            "from_day": versions.day_number(versions.parse_date(as_of)),  # type: ignore[arg-type]
+            "until_day": versions.OPEN_DAY, **meta}
+
+
+def _archive(items: Sequence[tuple[DocumentRecord, Sequence[Chunk], np.ndarray]],
+             previous: Mapping[str, DocumentRecord], snapshot: Mapping[str, Any] | None,
+             sentence_snapshot: Sequence[tuple[str, Metadata]]) -> tuple[dict[str, list[Any]], list[tuple[str, Metadata]]]:
+    """Copies of the chunks (and sentence rows) of every version being replaced by a new version number,
+    under archived ids, marked superseded and in force until the new version's date. A re-index of the
+    same version (new pipeline, same file) archives nothing."""
+    out: dict[str, list[Any]] = {"ids": [], "embeddings": [], "documents": [], "metadatas": []}
+    rows: list[tuple[str, Metadata]] = []
+    if not snapshot:
+        return out, rows
+    position = {cid: i for i, cid in enumerate(snapshot["ids"])}
+    sentence_of = dict(sentence_snapshot)
+    for record, _, _ in items:
+        old = previous.get(record.doc_id)
+        if old is None or old.version == record.version:
+            continue
+        number = old.version or 1
+        until = versions.day_number(versions.parse_date(record.as_of))  # type: ignore[arg-type]
+        for cid in old.chunk_ids:
+            if cid not in position:
+                continue
+            i = position[cid]
+            meta = dict(snapshot["metadatas"][i])
+            ended = min(int(meta.get("until_day", versions.OPEN_DAY)), until)
+            meta.update(status=versions.SUPERSEDED, version=number, until_day=ended,
+                        until=str(meta.get("until") or record.as_of), from_day=int(meta.get("from_day", 0)))
+            new_id = versions.archived_id(cid, number)
+            out["ids"].append(new_id)
+            out["embeddings"].append(snapshot["embeddings"][i])
+            out["documents"].append(snapshot["documents"][i])
+            out["metadatas"].append(meta)
+            if cid in sentence_of:
+                rows.append((new_id, sentence_of[cid]))
+    return out, rows
 
 
 def chroma_settings() -> Any:

@@ -15,6 +15,7 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
+from tutor import versions
 from tutor.embeddings import embed_matrix
 from tutor.errors import BackendError
 from tutor.events import AnswerDelta, Done, Event, Notice, Source, SourcesEvent
@@ -105,6 +106,8 @@ def to_source(n: int, passage: Passage, cited: Sequence[str] = ()) -> Source:
         url=str(meta.get("url", "")), text=passage.text, score=round(passage.dense, 4), cited_sentences=tuple(cited),
         page_label=str(meta.get("page_label", "")), provision=str(meta.get("citation", "")),
         ocr=bool(meta.get("ocr", False)), as_of=str(meta.get("as_of", "")),
+        version=int(meta.get("version", 0) or 0), status=str(meta.get("status") or "current"),
+        until=str(meta.get("until", "")),
     )
 
 
@@ -157,8 +160,13 @@ class Tutor:
 
     # --- the public API ------------------------------------------------------------------------
     def ask(self, question: str, history: Sequence[Message] = (), filters: dict[str, str] | None = None,
-            simple: bool = False) -> Iterator[Event]:
-        """Yield answer deltas, then the cited sources, then :class:`Done`."""
+            simple: bool = False, as_of: str | None = None) -> Iterator[Event]:
+        """Yield answer deltas, then the cited sources, then :class:`Done`.
+
+        ``as_of`` (an ISO date) answers from the document versions in force on that date.
+        """
+        as_of = (as_of or "").strip() or None
+        versions.as_of_day(as_of)  # an unreadable date fails here, with a one-line reason
         timings: dict[str, float] = {}
         started = time.perf_counter()
         question = (question or "").strip()
@@ -174,11 +182,12 @@ class Tutor:
             yield from self._finish(text, (), True, question, standalone, timings, started)
             return
         t = time.perf_counter()
-        passages = self.retriever.retrieve(standalone, filters=filters)
+        passages = self._retrieve(standalone, filters, as_of)
         nearby = passages  # what a refusal names as the closest topics
         supported = self.refusal.supported(standalone, passages)
         if history and standalone == question and (may_continue(question) or not supported):
-            standalone, passages, nearby = self._continue_topic(question, history, filters, passages, supported)
+            standalone, passages, nearby = self._continue_topic(question, history, filters, passages, supported,
+                                                                as_of)
             supported = self.refusal.supported(standalone, passages)
         if supported and not self._states_a_value(standalone, passages):
             log.info("refused %r: no passage states the %s it asks for", standalone, analyse(standalone).answer_type)
@@ -224,8 +233,15 @@ class Tutor:
         yield from self._finish(body, sources, False, question, standalone, timings, started, passages,
                                 notices=notices)
 
+    def _retrieve(self, query: str, filters: dict[str, str] | None, as_of: str | None) -> list[Passage]:
+        """Retrieve, passing ``as_of`` only when asked (an injected retriever may not know versions)."""
+        if as_of:
+            return self.retriever.retrieve(query, filters=filters, as_of=as_of)
+        return self.retriever.retrieve(query, filters=filters)
+
     def _continue_topic(self, question: str, history: Sequence[Message], filters: dict[str, str] | None,
-                        passages: list[Passage], supported: bool) -> tuple[str, list[Passage], list[Passage]]:
+                        passages: list[Passage], supported: bool,
+                        as_of: str | None = None) -> tuple[str, list[Passage], list[Passage]]:
         """A question in a conversation that may continue its topic: read it both ways, let the library decide.
 
         Called when the question is too short to tell ("How many are promised?", "What is phishing?") or
@@ -242,7 +258,7 @@ class Tutor:
         retry = with_previous_topic(question, history)
         if retry is None:
             return question, passages, passages
-        found = self.retriever.retrieve(retry, filters=filters)
+        found = self._retrieve(retry, filters, as_of)
         missing, own = missing_terms(question, found), set(content_terms(question))
         if not self.refusal.supported(retry, found) or len(missing) > 1 or (own and missing == own):
             return question, passages, [*found, *passages]
@@ -276,10 +292,10 @@ class Tutor:
         return float(matrix[1] @ matrix[0])
 
     def answer(self, question: str, history: Sequence[Message] = (), filters: dict[str, str] | None = None,
-               simple: bool = False) -> Done:
+               simple: bool = False, as_of: str | None = None) -> Done:
         """Run :meth:`ask` to the end and return its :class:`Done` event (scripts, API, evaluator)."""
         done = None
-        for event in self.ask(question, history, filters, simple):
+        for event in self.ask(question, history, filters, simple, as_of):
             if isinstance(event, Done):
                 done = event
         assert done is not None
@@ -318,7 +334,11 @@ class Tutor:
             return []
         record = self.store.record(passages[0].doc_id)
         seen = {p.id for p in passages}
-        rest = [cid for cid in (record.chunk_ids if record else ()) if cid not in seen][: self.expand_limit]
+        ids = record.chunk_ids if record else ()
+        version = passages[0].metadata.get("version")
+        if record and version and int(version) != record.version:  # an earlier version, asked for by as_of
+            ids = next((tuple(old["chunk_ids"]) for old in record.history if old.get("version") == int(version)), ())
+        rest = [cid for cid in ids if cid not in seen][: self.expand_limit]
         return [Passage(h.id, h.text, h.metadata, dense=passages[0].dense) for h in self.store.get(rest)]
 
     def _llm_answer(self, question: str, passages: Sequence[Passage],
@@ -366,6 +386,8 @@ class Tutor:
                 timings: dict[str, float], started: float, passages: Sequence[Passage] = (),
                 backend: str = "offline (extractive)", notices: Sequence[str] = ()) -> Iterator[Event]:
         timings["total_ms"] = _ms(started)
+        note = versions.superseded_note(sources)
+        body = f"{body}\n\n{note}" if note else body
         retrieved = tuple(to_source(i, p) for i, p in enumerate(passages, start=1))
         yield Done(
             answer=body + sources_block(sources), body=body, sources=tuple(sources), retrieved=retrieved,

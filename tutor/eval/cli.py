@@ -192,8 +192,11 @@ def _testset(parser: argparse.ArgumentParser, args: argparse.Namespace, settings
         meta = {"testset": args.testset.name, "testset_path": str(args.testset),
                 "index": str(args.corpus) if args.corpus else str(run_settings.chroma_url or run_settings.data_dir),
                 "chunks": store.count(), "documents": len(store.records())}
+        from tutor.audit import AuditLog
+
         run = run_testset(tutor, items, k=args.k, embeddings=embeddings,
-                          show_progress=False if args.no_progress else None, meta=meta)
+                          show_progress=False if args.no_progress else None, meta=meta,
+                          audit=AuditLog.from_settings(settings))
     gates = check_gates(run.summary, thresholds)
     comparison = compare(run.to_dict(), baseline) if baseline is not None else None
     paths = write_reports(run, out, gates, comparison)

@@ -202,8 +202,9 @@ def _passage_dict(rank: int, source: Any) -> dict[str, Any]:
             "page": source.page, "page_label": source.page_label, "ocr": source.ocr}
 
 
-def answer_item(tutor: Any, item: TestItem, k: int) -> QuestionResult:
-    """Ask one question (with its history) and record the answer and its timing."""
+def answer_item(tutor: Any, item: TestItem, k: int, audit: Any = None) -> QuestionResult:
+    """Ask one question (with its history) and record the answer and its timing (and, given an
+    :class:`~tutor.audit.AuditLog`, in the audit record as channel ``eval``)."""
     result = QuestionResult(item)
     started = time.perf_counter()
     try:
@@ -216,6 +217,8 @@ def answer_item(tutor: Any, item: TestItem, k: int) -> QuestionResult:
         score_answer(result, k)
         return result
     result.latency_ms = round((time.perf_counter() - started) * 1000, 1)
+    if audit is not None:
+        audit.record(done, "eval", latency_ms=result.latency_ms)
     result.answer, result.body, result.refused = done.answer, done.body, done.refused
     result.standalone_question, result.backend, result.notices = done.standalone_question, done.backend, done.notices
     result.retrieved = [_passage_dict(rank, s) for rank, s in enumerate(done.retrieved, start=1)]
@@ -301,7 +304,7 @@ def by_topic(results: Sequence[QuestionResult]) -> dict[str, dict[str, float | N
 
 def run_testset(tutor: Any, items: Sequence[TestItem], k: int = 5, embeddings: Any = None,
                 progress: Progress | None = None, show_progress: bool | None = None,
-                meta: dict[str, Any] | None = None, warmup: bool = True) -> EvalRun:
+                meta: dict[str, Any] | None = None, warmup: bool = True, audit: Any = None) -> EvalRun:
     """Answer and score every item; ``k`` is both the retrieval depth and the cut-off for hit@k.
 
     ``progress(done, total, item_id)`` is called after each question (for the app's Evaluate tab);
@@ -323,7 +326,7 @@ def run_testset(tutor: Any, items: Sequence[TestItem], k: int = 5, embeddings: A
     disable = None if show_progress is None else not show_progress  # None: tqdm shows it on a terminal only
     bar = tqdm(total=len(items), desc="evaluate", unit="question", disable=disable)
     for number, item in enumerate(items, start=1):
-        results.append(answer_item(tutor, item, k))
+        results.append(answer_item(tutor, item, k, audit))
         bar.update(1)
         if progress:
             progress(number, len(items), item.id)

@@ -18,14 +18,20 @@ log = logging.getLogger(__name__)
 def make_ask(services: Services):
     """The endpoint function, bound to the shared services (it keeps no state between calls)."""
 
-    def ask(question: str) -> tuple[str, list[dict[str, Any]]]:
+    def ask(question: str, as_of: str = "") -> tuple[str, list[dict[str, Any]]]:
         """Answer a question from the library.
+
+        ``as_of`` (optional, an ISO date such as 2024-06-30) answers from the document versions in force
+        on that date; without it, from the current ones.
 
         Returns the answer (with inline [n] markers and a "Sources:" list) and the cited passages as
         {n, title, publisher, year, page, section, url, text}. A refusal has no sources.
         """
         try:
-            done = services.tutor.answer(question or "")
+            done = services.tutor.answer(question or "", as_of=as_of or None)
+            audit = getattr(services, "audit", None)
+            if audit is not None:
+                audit.record(done, "api")
         except TutorError as exc:
             log.warning("/ask failed: %s", exc)
             raise gr.Error(str(exc)) from exc

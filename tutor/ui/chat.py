@@ -129,6 +129,9 @@ def respond(services: Services, question: str, turns: Sequence[Turn], simple: bo
             elif isinstance(event, Notice):
                 notices.append(event.text)
             elif isinstance(event, Done):
+                audit = getattr(services, "audit", None)
+                if audit is not None:
+                    audit.record(event, "chat")
                 turn = Turn.from_done(event, shown)
                 turns.append(turn)
                 note = render.answer_note(turn.backend, turn.total_ms, event.notices or tuple(notices), turn.refused)

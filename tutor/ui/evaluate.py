@@ -187,7 +187,7 @@ def run_evaluation(services: Services, file: str | Path | None, k: float = 5, ga
     meta = {"testset": testset, "index": str(services.settings.chroma_url or services.settings.data_dir),
             "chunks": store.count(), "documents": len(store.records()), "source": "app"}
     run = run_testset(eval_tutor(services.tutor, k), items, k=k, embeddings=services.embeddings,
-                      progress=progress, show_progress=False, meta=meta)
+                      progress=progress, show_progress=False, meta=meta, audit=services.audit)
     gates = check_gates(run.summary, thresholds)
     folder = reports_folder(services.settings)
     paths = write_reports(run, folder, gates)

@@ -13,6 +13,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from tutor.audit import AuditLog
 from tutor.cloze import generate_cloze
 from tutor.curriculum import Citation, Curriculum, Module, Question, load_curriculum
 from tutor.errors import TutorError
@@ -76,16 +77,18 @@ class Overview:
 class LearnDesk:
     """Everything the Learn tab does, for any learner; safe to share between sessions."""
 
-    def __init__(self, curriculum: Curriculum, progress: ProgressStore, store: ChunkStore) -> None:
+    def __init__(self, curriculum: Curriculum, progress: ProgressStore, store: ChunkStore,
+                 audit: AuditLog | None = None) -> None:
         self.curriculum = curriculum
         self.progress = progress
         self.store = store
+        self.audit = audit  # "delete my record" deletes the learner's answer records as well
 
     @classmethod
     def from_services(cls, services: Services) -> LearnDesk:
         """The curriculum under the corpus folder and the progress tables on the app's database."""
         curriculum = load_curriculum(services.settings.corpus_dir)
-        return cls(curriculum, ProgressStore(services.engine, curriculum), services.store)
+        return cls(curriculum, ProgressStore(services.engine, curriculum), services.store, services.audit)
 
     # learners and the module list
     @staticmethod
@@ -233,7 +236,8 @@ class LearnDesk:
     def delete(self, learner: str) -> str:
         if not learner:
             raise TutorError("Type your name or staff number first.")
-        if self.progress.delete_learner(learner):
+        audited = self.audit.delete_learner(learner) if self.audit is not None else 0  # their answer records too
+        if self.progress.delete_learner(learner) or audited:
             return (
                 f"Deleted: nothing is stored under “{render.md_escape(learner)}” any more. "
                 "If you use the name again, you start afresh."

@@ -134,6 +134,36 @@ def delete(services: Services, doc_id: str | None, password: str = "") -> str:
     return f"Deleted “{record.title}” ({removed} passages).{where}"
 
 
+def versioned_choices(services: Services) -> list[tuple[str, str]]:
+    """(label, doc_id) of the documents with more than one version, for "What changed"."""
+    records = sorted((r for r in services.store.records().values() if r.history),
+                     key=lambda r: (r.title.lower(), r.source))
+    return [(f"{r.title} (version {r.version})", r.doc_id) for r in records]
+
+
+def changes(services: Services, doc_id: str | None) -> str:
+    """What changed between a document's two newest versions (reading: open to everyone)."""
+    from tutor.diff import diff_versions
+
+    if not doc_id:
+        raise TutorError("Choose a document first.")
+    return diff_versions(services.store, doc_id).text()
+
+
+def export_audit(services: Services, password: str = "") -> str:
+    """Write the record of answers as JSON lines under ``<data>/audit/``; returns the file's path.
+
+    Behind the admin password: the record holds what officials asked (and learners' names, when given).
+    """
+    check_password(services, password)
+    if services.audit is None or not services.audit.enabled:
+        raise TutorError("Answers are not being recorded on this server (TUTOR_AUDIT=off).")
+    path = services.settings.data_dir / "audit" / f"audit-{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
+    n = services.audit.export(path)
+    log.info("audit record exported from the Library tab (%d records)", n)
+    return str(path)
+
+
 def _retire(services: Services, record: DocumentRecord) -> Path | None:
     path = _file_of(services, record)
     if path is None or not path.exists():
@@ -183,6 +213,15 @@ class LibraryView:
         with gr.Accordion("Delete a document", open=False):
             self.choice = gr.Dropdown(label="Document to delete", choices=[], value=None, allow_custom_value=True)
             self.delete_button = gr.Button("Delete document", variant="stop")
+        with gr.Accordion("What changed between versions", open=False):
+            self.diff_choice = gr.Dropdown(label="Document with more than one version", choices=[], value=None,
+                                           allow_custom_value=True, elem_id="mw-diff-choice")
+            self.diff_button = gr.Button("Show what changed")
+        with gr.Accordion("Record of answers", open=False):
+            gr.Markdown("Every answer given in the chat, through the API and by evaluations is recorded. "
+                        "Download the record (JSON lines); this needs the admin password.")
+            self.audit_button = gr.Button("Export the record of answers")
+            self.audit_file = gr.File(label="Record of answers", interactive=False, elem_id="mw-audit-file")
         self.result = gr.Textbox(label="Result", lines=3, max_lines=20, interactive=False, elem_id="mw-library-result",
                                  placeholder="What happened appears here: counts, then one line per file that failed.")
         self.table = gr.Dataframe(headers=COLUMNS, value=[], interactive=False, wrap=True, elem_id="mw-documents",
@@ -223,7 +262,26 @@ class LibraryView:
     def _delete(self, doc_id: str | None, password: str) -> tuple[Any, ...]:
         return self._run(lambda: delete(self.services, doc_id, password))
 
+    def _changes(self, doc_id: str | None) -> str:
+        try:
+            return changes(self.services, doc_id)
+        except TutorError as exc:
+            return str(exc)
+
+    def _export_audit(self, password: str) -> tuple[Any, str]:
+        try:
+            path = export_audit(self.services, password)
+        except TutorError as exc:
+            gr.Warning(html.escape(str(exc)))
+            return None, str(exc)
+        return path, f"The record of answers was written to {path}."
+
     def _wire(self) -> None:
+        self.diff_choice.focus(lambda: gr.update(choices=versioned_choices(self.services)), None, self.diff_choice,
+                               api_visibility="private")
+        self.diff_button.click(self._changes, [self.diff_choice], [self.result], api_name="document_changes")
+        self.audit_button.click(self._export_audit, [self.password], [self.audit_file, self.result],
+                                api_name="export_audit")
         outputs = [self.result, self.table, self.choice, self.status]
         common: dict[str, Any] = {"concurrency_id": "library", "concurrency_limit": 1}
         self.upload_button.click(self._upload, [self.file, self.title, self.publisher, self.year, self.url,

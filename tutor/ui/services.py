@@ -18,6 +18,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 from sqlalchemy import Engine
 
+from tutor.audit import AuditLog
 from tutor.ingestion import Ingestor
 from tutor.lexical import LexicalCache
 from tutor.settings import Settings
@@ -38,6 +39,8 @@ class Services:
     tutor: Tutor
     engine: Engine
     feedback: FeedbackStore
+    #: The record of every answer (``None``: not recorded, e.g. services built by hand in a test).
+    audit: AuditLog | None = None
 
     def ingestor(self, progress: Callable[[int, int, str], None] | None = None) -> Ingestor:
         """A fresh ingestor on the shared store (it takes the same file lock as ``ingest.py``)."""
@@ -123,4 +126,5 @@ def make_services(settings: Settings, *, store: ChunkStore | None = None, embedd
         tutor = Tutor.from_settings(settings, store, embeddings)
         follow_index(tutor, store)
     engine = engine or make_engine(settings)
-    return Services(settings, store, embeddings, tutor, engine, FeedbackStore(engine).create())
+    return Services(settings, store, embeddings, tutor, engine, FeedbackStore(engine).create(),
+                    AuditLog.from_settings(settings, engine))

@@ -1,0 +1,173 @@
+"""The record of every answer: real Tutor, real Chroma and model, real SQLite, the real channels' code."""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import factories
+import pytest
+from sqlalchemy import insert, update
+from test_versions import QUESTION, V1, V2, circular
+
+from tutor.audit import AuditLog
+from tutor.audit.__main__ import main as audit_main
+from tutor.audit.log import audit_table
+from tutor.audit.replay import read_records, replay, report
+from tutor.db import make_engine
+from tutor.eval.runner import run_testset
+from tutor.eval.testset import TestItem
+from tutor.ingestion import Ingestor
+from tutor.lexical import LexicalCache
+from tutor.settings import Settings
+from tutor.store import ChunkStore
+from tutor.tutor import Tutor
+from tutor.ui import chat
+from tutor.ui.api import make_ask
+from tutor.ui.learn_desk import LearnDesk
+
+CONTRACT_FIELDS = {"time", "channel", "question", "standalone_question", "refused", "backend", "latency_ms",
+                   "learner", "passages"}
+
+
+@pytest.fixture
+def tutor(ingestor: Ingestor, settings: Settings, store: ChunkStore, embeddings: Any) -> Tutor:
+    circular(settings.corpus_dir, V1, "2023-01-01")
+    factories.make_note(settings.corpus_dir / "konza.md")
+    assert ingestor.run().failures == []
+    return Tutor(store, embeddings, LexicalCache(settings.lexical_dir, store))
+
+
+@pytest.fixture
+def audit(settings: Settings) -> AuditLog:
+    return AuditLog.from_settings(settings)
+
+
+def exported(audit: AuditLog, path: Path, since: datetime | None = None) -> list[dict[str, Any]]:
+    audit.export(path, since)
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_chat_api_and_eval_answers_are_all_recorded(tutor: Tutor, audit: AuditLog, tmp_path: Path) -> None:
+    services = SimpleNamespace(tutor=tutor, audit=audit)
+    frames = list(chat.respond(services, QUESTION, []))  # type: ignore[arg-type]
+    assert "Form A" in frames[-1].turns[-1].answer
+    answer, _ = make_ask(services)("What is the best recipe for chocolate cake?")  # type: ignore[arg-type]
+    assert "doesn't cover" in answer
+    items = [TestItem(id="a", question=QUESTION), TestItem(id="b", question="How far is Konza from Nairobi?")]
+    run_testset(tutor, items, k=5, audit=audit, warmup=False, show_progress=False)
+
+    records = exported(audit, tmp_path / "audit.jsonl")
+    assert [r["channel"] for r in records] == ["chat", "api", "eval", "eval"]
+    assert all(CONTRACT_FIELDS <= set(r) for r in records)
+    first, refused = records[0], records[1]
+    assert first["question"] == QUESTION and first["refused"] is False and first["learner"] is None
+    assert first["backend"] == "offline (extractive)" and first["latency_ms"] > 0
+    assert first["settings_fingerprint"] == audit.fingerprint and len(audit.fingerprint) == 16
+    cited = [p for p in first["passages"] if p["cited"]]
+    assert cited and all(p["doc_id"] == "circular" and p["version"] == 1 for p in cited)
+    assert all(set(p) == {"chunk_id", "doc_id", "version", "score", "cited"} for p in first["passages"])
+    assert refused["refused"] is True and not any(p["cited"] for p in refused["passages"])
+    assert datetime.fromisoformat(first["time"]).tzinfo is not None
+
+
+def test_export_as_csv_and_since(audit: AuditLog, tutor: Tutor, tmp_path: Path) -> None:
+    for question in (QUESTION, "How far is Konza from Nairobi?"):
+        audit.record(tutor.answer(question), "api")
+    with audit.engine.begin() as conn:  # the first one was written last month
+        conn.execute(update(audit_table).where(audit_table.c.id == 1)
+                     .values(time=datetime.now(UTC) - timedelta(days=30)))
+    assert audit.export(tmp_path / "a.csv") == 2
+    with (tmp_path / "a.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["question"] for r in rows] == [QUESTION, "How far is Konza from Nairobi?"]
+    assert json.loads(rows[0]["passages"])[0]["doc_id"] and rows[0]["learner"] == ""
+    recent = exported(audit, tmp_path / "recent.jsonl", datetime.now(UTC) - timedelta(days=1))
+    assert [r["question"] for r in recent] == ["How far is Konza from Nairobi?"]
+    assert next(iter(read_records(tmp_path / "a.csv")))["refused"] is False  # replay reads CSV exports too
+
+
+def test_the_command_line_exports_and_rejects_a_bad_date(settings: Settings, tutor: Tutor, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    AuditLog.from_settings(settings).record(tutor.answer(QUESTION), "api")
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(settings.data_dir))
+    assert audit_main(["export", "--out", str(tmp_path / "out.jsonl"), "--since", "2020-01-01"]) == 0
+    assert "Exported 1 record(s)" in capsys.readouterr().out
+    assert json.loads((tmp_path / "out.jsonl").read_text())["question"] == QUESTION
+    assert audit_main(["export", "--out", str(tmp_path / "x.jsonl"), "--since", "last week"]) == 2
+
+
+def test_audit_off_records_nothing(settings: Settings, tutor: Tutor) -> None:
+    off = AuditLog.from_settings(settings.model_copy(update={"audit": False}))
+    assert off.record(tutor.answer(QUESTION), "chat") is False
+    assert AuditLog.from_settings(settings).count() == 0
+
+
+def test_retention_purges_old_records(settings: Settings, tutor: Tutor) -> None:
+    audit = AuditLog.from_settings(settings.model_copy(update={"audit_retention_days": 7}))
+    done = tutor.answer(QUESTION)
+    for _ in range(3):
+        audit.record(done, "api")
+    with audit.engine.begin() as conn:
+        conn.execute(update(audit_table).where(audit_table.c.id <= 2)
+                     .values(time=datetime.now(UTC) - timedelta(days=8)))
+    assert audit.purge() == 2 and audit.count() == 1
+    assert AuditLog.from_settings(settings).purge() == 0  # without a retention period nothing goes
+
+
+def test_a_learners_delete_my_data_deletes_their_answer_records(settings: Settings, tutor: Tutor,
+                                                                store: ChunkStore) -> None:
+    from tutor.progress import ProgressStore
+
+    audit = AuditLog.from_settings(settings)
+    done = tutor.answer(QUESTION)
+    audit.record(done, "chat", learner="  Jane  WANJIRU ")
+    audit.record(done, "chat", learner="Otieno")
+    audit.record(done, "chat")
+    desk = LearnDesk(SimpleNamespace(modules=[], module_ids=[]), ProgressStore(make_engine(settings)),  # type: ignore[arg-type]
+                     store, audit)
+    message = desk.delete("jane wanjiru")
+    assert message.startswith("Deleted") and audit.count() == 2
+    learners = [r["learner"] for r in audit.rows()]
+    assert learners == ["otieno", None]
+
+
+def test_exporting_ten_thousand_records_takes_under_five_seconds(audit: AuditLog, tutor: Tutor,
+                                                                 tmp_path: Path) -> None:
+    audit.record(tutor.answer(QUESTION), "api")
+    row = next(iter(audit.rows()))
+    row["time"] = datetime.fromisoformat(row["time"])
+    with audit.engine.begin() as conn:
+        conn.execute(insert(audit_table), [row] * 9_999)
+    started = time.perf_counter()
+    assert audit.export(tmp_path / "big.jsonl") == 10_000
+    assert time.perf_counter() - started < 5.0
+    assert len((tmp_path / "big.jsonl").read_text().splitlines()) == 10_000
+
+
+def test_replay_reports_answers_whose_versions_changed(audit: AuditLog, tutor: Tutor, ingestor: Ingestor,
+                                                       settings: Settings, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    for question in (QUESTION, "How far is Konza Technopolis from Nairobi?", "What is the best recipe for cake?"):
+        audit.record(tutor.answer(question), "api")
+    audit.export(tmp_path / "last-week.jsonl")
+    assert not any(c.changed for c in replay(tutor, read_records(tmp_path / "last-week.jsonl")))
+    circular(settings.corpus_dir, V2, "2025-03-01")
+    ingestor.run()
+
+    changes = replay(tutor, read_records(tmp_path / "last-week.jsonl"))
+    assert [c.changed for c in changes] == [True, False, False]
+    assert changes[0].cited_before == ["circular@v1"] and changes[0].cited_now == ["circular@v2"]
+    text = report(changes)
+    assert "versions ['circular@v1'] -> ['circular@v2']" in text and "1 changed, 2 the same" in text
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(settings.data_dir))
+    assert audit_main(["replay", str(tmp_path / "last-week.jsonl"), "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["changed"] == 1
+    assert audit_main(["replay", str(tmp_path / "missing.jsonl")]) == 2
