@@ -552,3 +552,9 @@ def make_legislation_pdf(path: Path) -> Path:
         pdf.showPage()
     pdf.save()
     return path
+
+
+def shipped_documents() -> int:
+    """How many documents corpus/ ships (the starter notes and the legislation copied in), for the status line."""
+    corpus = Path(__file__).resolve().parents[1] / "corpus"
+    return sum(1 for p in corpus.iterdir() if p.is_file() and p.suffix in {".md", ".pdf", ".docx", ".html"})

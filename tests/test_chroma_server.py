@@ -19,6 +19,7 @@ from tutor.embeddings import LocalEmbeddings
 from tutor.ingestion import Ingestor
 from tutor.settings import Settings
 from tutor.store import open_store
+from tutor.versions import CURRENT, SUPERSEDED
 
 pytestmark = [pytest.mark.server, pytest.mark.timeout(300)]
 
@@ -97,9 +98,12 @@ def test_ingest_and_query_through_a_chroma_server(chroma_url: str, tmp_path: Pat
 
     factories.make_note(corpus / "konza.md", body="# Konza Technopolis briefing\n\nKonza now runs a Tier III data centre.\n")
     (corpus / "report.pdf").unlink()
-    changed = Ingestor(settings, replica, embeddings).run(prune=True)
+    changed = Ingestor(settings, replica, embeddings).run(purge=True)
     assert sorted((f.source, f.action) for f in changed.files) == [("konza.md", "updated"), ("report.pdf", "removed")]
     chunks = all_chunks(store)
-    assert set(chunks) == {"konza:introduction:0"} and "Tier III" in chunks["konza:introduction:0"][0]
+    current = {cid for cid, (_, meta) in chunks.items() if meta.get("status") == CURRENT}
+    assert current == {"konza:introduction:0"} and "Tier III" in chunks["konza:introduction:0"][0]
+    assert {meta["doc_id"] for _, meta in chunks.values()} == {"konza"}  # the report is gone with its versions
+    assert {meta["status"] for cid, (_, meta) in chunks.items() if cid not in current} == {SUPERSEDED}
     rows = store.sentences.get(include=["metadatas"])
-    assert rows["ids"] == ["konza:introduction:0"] and rows["metadatas"][0]["doc_id"] == "konza"
+    assert set(rows["ids"]) == set(chunks) and {m["doc_id"] for m in rows["metadatas"]} == {"konza"}

@@ -19,6 +19,7 @@ from tutor.sentence_vectors import SentenceVectors, sentence_key
 from tutor.settings import Settings
 from tutor.store import ChunkStore
 from tutor.tutor import Tutor
+from tutor.versions import CURRENT, SUPERSEDED
 
 NOTE = """---
 title: County cloud policy
@@ -88,19 +89,26 @@ def test_updating_a_document_replaces_its_sentence_vectors(library: Settings, st
     factories.make_markdown(library.corpus_dir / "cloud.md", changed, {"title": "County cloud policy"})
     assert ingestor.run().count("updated") == 1
     after = sentence_rows(store)
-    cloud = {cid for cid, (_, meta) in all_chunks(store).items() if meta["doc_id"] == "cloud"}
+    chunks = all_chunks(store)
+    cloud = {cid for cid, (_, meta) in chunks.items() if meta["doc_id"] == "cloud"}
     assert {cid for cid, row in after.items() if row["doc_id"] == "cloud"} == cloud
-    keys = {k for cid in cloud for k in after[cid]["keys"].split(",")}
+    current = {cid for cid in cloud if chunks[cid][1].get("status") == CURRENT}
+    earlier = {cid for cid in cloud if chunks[cid][1].get("status") == SUPERSEDED}
+    assert current and earlier and current | earlier == cloud  # version 1 is kept for as-of questions
+    keys = {k for cid in current for k in after[cid]["keys"].split(",")}
+    old = "The ministry set aside KSh 2.4 billion for county cloud migration in the 2024/25 financial year."
     assert sentence_key("The Auditor-General reviews every county cloud contract each year.") in keys
-    assert not any(sentence_key(s) in keys for s in (
-        "The ministry set aside KSh 2.4 billion for county cloud migration in the 2024/25 financial year.",))
+    assert sentence_key(old) not in keys  # the current version's vectors are its own sentences only
+    assert sentence_key(old) in {k for cid in earlier for k in after[cid]["keys"].split(",")}
     assert {c: r for c, r in after.items() if r["doc_id"] == "konza"} == {
         c: r for c, r in before.items() if r["doc_id"] == "konza"}  # the other document is untouched
 
 
-def test_prune_and_reset_remove_sentence_vectors(library: Settings, store: ChunkStore, ingestor: Ingestor) -> None:
+def test_purge_and_reset_remove_sentence_vectors(library: Settings, store: ChunkStore, ingestor: Ingestor) -> None:
     (library.corpus_dir / "konza.md").unlink()
-    summary = ingestor.run(prune=True)
+    ingestor.run(prune=True)  # retired: kept, with its vectors, for as-of questions
+    assert "konza" in {row["doc_id"] for row in sentence_rows(store).values()}
+    summary = ingestor.run(purge=True)
     assert ("konza.md", "removed") in [(f.source, f.action) for f in summary.files]
     rows = sentence_rows(store)
     assert rows and {row["doc_id"] for row in rows.values()} == {"cloud"}

@@ -44,5 +44,6 @@ def test_system_deps_without_root_stops_with_the_exact_apt_get_command(tmp_path:
 
 
 def test_make_test_installs_the_system_packages_before_anything_else() -> None:
-    plan = subprocess.run(["make", "-n", "-B", "test"], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    plan = subprocess.run(["make", "--no-print-directory", "-n", "-B", "test"], cwd=REPO, capture_output=True,
+                          text=True, check=True).stdout
     assert plan.splitlines()[0] == "bash scripts/system-deps.sh test"

@@ -52,7 +52,21 @@ def slugify(value: str, limit: int = 60) -> str:
     return slug[:limit].rstrip("-") or "text"
 
 
-def embed_header(title: str, section: str, citation: str = "") -> str:
+def document_heading(title: str, publisher: str = "") -> str:
+    """The title, with its publisher when the title does not name it, and the publisher's initials.
+
+    Officials name a document by who issued it ("the ODPC's code", "the OECD index"); a title read from
+    a cover ("Data Sharing Code") often does not say who that is.
+    """
+    first = re.sub(r"\(.*?\)", "", publisher.split(";")[0]).strip()
+    if not first or first.lower() in title.lower():
+        return title
+    initials = "".join(w[0] for w in re.findall(r"\b[A-Z][a-z]+", first))
+    short = f" ({initials})" if len(initials) >= 3 and initials not in title else ""
+    return f"{title} ({first}{short})"
+
+
+def embed_header(title: str, section: str, citation: str = "", publisher: str = "") -> str:
     """The context line embedded with every chunk (not stored as its text).
 
     A legal unit's citation is spelt out ("reg. 37(1)" -> "regulation 37(1)") because officials ask
@@ -61,7 +75,8 @@ def embed_header(title: str, section: str, citation: str = "") -> str:
     where = section if section and section != title else ""
     if citation:
         where = f"{where} ({spell_citation(citation)})" if where else spell_citation(citation)
-    return f"{title} | {where}\n" if where else f"{title}\n"
+    heading = document_heading(title, publisher)
+    return f"{heading} | {where}\n" if where else f"{heading}\n"
 
 
 def section_meta(section: Section) -> dict[str, str | int | bool]:
@@ -124,7 +139,8 @@ class Chunker:
             seen_keys[key] = seen_keys.get(key, 0) + 1
             if seen_keys[key] > 1:  # two sections with the same heading path
                 key = f"{key}-{seen_keys[key]}"
-            header = self._clip(embed_header(title, section.section, section.citation).rstrip(),
+            header = self._clip(embed_header(title, section.section, section.citation,
+                                             str(base_meta.get("publisher", ""))).rstrip(),
                                 MAX_HEADER_TOKENS) + "\n"
             where = section_meta(section)
             budget = min(self.max_chunk_tokens, limit - 2 - self._count(header) - 2)

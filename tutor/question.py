@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tutor.entities import asked_class, names_one
 from tutor.text import STOPWORDS, content_terms
 
 #: Answer types whose answer is a value that a sentence either states or does not.
@@ -55,6 +56,27 @@ _NUMBER_WORD = re.compile(r"\b(one|two|three|four|five|six|seven|eight|nine|ten|
 _CURRENCY = re.compile(r"\b(KSh|Kshs?|KES|USD|EUR|GBP|shillings?|dollars?|euros?|million|billion|per ?cent)\b|[$€£%]",
                        re.IGNORECASE)
 _UNIT_OF_TIME = re.compile(r"\b(hours?|days?|weeks?|months?|years?|minutes?)\b", re.IGNORECASE)
+_NUMBER_WORDS = _NUMBER_WORD.pattern[3:-3]  # the alternatives, to build the patterns below
+#: A length of time: "72 hours", "seventy-two hours", "ten (10) years", "a term not exceeding two years".
+_DURATION = re.compile(rf"(\b\d[\d,.]*|\b({_NUMBER_WORDS})(-({_NUMBER_WORDS}))?)\s*(\(\d+\)\s*)?-?\s*"
+                       r"(hours?|days?|weeks?|months?|years?|minutes?)\b", re.IGNORECASE)
+#: A span between two dates or years: "from 2018 to 2022", "1 January 2020 to 31 October 2022".
+_DATE_SPAN = re.compile(r"\b(1[89]|20)\d{2}\b.{0,40}?\b(to|until|till|and|through)\b.{0,30}?\b(1[89]|20)\d{2}\b")
+#: "regulation 48", "section 25(1)", "s. 43", "reg. 37": a number the question uses to name a legal unit.
+_LEGAL_REF = re.compile(r"\b(section|sections|regulation|regulations|reg|regs|s|ss|article|art|rule|clause|"
+                        r"paragraph|para)\.?\s*(\d+[A-Z]?)\b", re.IGNORECASE)
+_LEGAL_UNITS = {"section": "section|sections|sec|s|ss", "regulation": "regulation|regulations|reg|regs|r",
+                "article": "article|articles|art", "rule": "rule|rules|r", "clause": "clause|clauses|cl",
+                "paragraph": "paragraph|paragraphs|para|paras"}
+_UNIT_NAMES = {"sections": "section", "s": "section", "ss": "section", "regulations": "regulation",
+               "reg": "regulation", "regs": "regulation", "art": "article", "para": "paragraph"}
+#: Kind words for which a count in words ("six dimensions") is not the value asked: a score, a share.
+_MEASURED = frozenset(content_terms("score percentage share proportion rate rank ranking"))
+#: A question about what is to come ("When will...", "the next edition"), which a past date does not answer.
+_FUTURE_QUESTION = re.compile(r"^\W*when (will|shall|is .* (due|expected|planned))\b|\b(next|upcoming|forthcoming)\b",
+                              re.IGNORECASE)
+_FUTURE = re.compile(r"\b(will|shall|expected|planned|scheduled|due|next|upcoming|forthcoming|intends?|aims?)\b",
+                     re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -68,10 +90,21 @@ class QuestionShape:
     #: The question's words that name the kind of value ("fines", "hours"): a sentence using one of them
     #: is about the question's subject as much as one using a focus word ("can fine up to KSh 5 million").
     kind_words: frozenset[str] = frozenset()
+    #: The legal units the question names, as (unit, number): ("regulation", "48").
+    legal_refs: tuple[tuple[str, str], ...] = ()
+    #: The class of named things asked for ("country", "county", "organisation"), from "Which countries...".
+    entity: str = ""
+    #: True for "When will...", "the next ...": a date in the past does not answer it.
+    future: bool = False
 
     @property
     def factoid(self) -> bool:
         return self.answer_type in FACTOID
+
+    @property
+    def checked(self) -> bool:
+        """Does an answer need a sentence that states something checkable (a value, or a named thing)?"""
+        return self.factoid or bool(self.entity) or bool(self.legal_refs)
 
 
 def answer_type(question: str) -> str:
@@ -97,7 +130,15 @@ def analyse(question: str) -> QuestionShape:
     terms = [t for t in content_terms(question) if t not in named]
     focus = frozenset(t for t in terms if t not in _TYPE_WORDS)
     kind_words = frozenset(t for t in terms if t in _TYPE_WORDS and t not in _BARE_TYPE_WORDS)
-    return QuestionShape(answer_type(question), names, numbers, focus, kind_words)
+    refs = tuple(dict.fromkeys((_unit(m.group(1)), m.group(2)) for m in _LEGAL_REF.finditer(question)
+                               if len(m.group(1)) > 1 or m.group(0)[1] == "."))  # "s. 25", not "s 25"
+    return QuestionShape(answer_type(question), names, numbers, focus, kind_words, refs, asked_class(question),
+                         bool(_FUTURE_QUESTION.search(question)))
+
+
+def _unit(word: str) -> str:
+    word = word.lower()
+    return _UNIT_NAMES.get(word, word)
 
 
 def _has_value(kind: str, sentence: str, own_numbers: tuple[str, ...]) -> bool:
@@ -109,22 +150,45 @@ def _has_value(kind: str, sentence: str, own_numbers: tuple[str, ...]) -> bool:
         return any(y not in own_numbers for y in (m.group(0) for m in _YEAR.finditer(sentence))) or \
             bool(_MONTH.search(sentence))
     if kind == "duration":  # "72 hours", "ten years", or a span of dates ("1 January 2020 to 31 October 2022")
-        return any_number and bool(_UNIT_OF_TIME.search(sentence) or _MONTH.search(sentence) or _YEAR.search(sentence))
-    if kind == "amount":
-        return any_number and (bool(_CURRENCY.search(sentence)) or bool(fresh))
+        return bool(_DURATION.search(sentence) or _DATE_SPAN.search(sentence))
+    if kind == "amount":  # money or a share, not any number: "(1)" or "one party" is no fee
+        return any_number and bool(_CURRENCY.search(sentence))
     return any_number
 
 
+def _cites(context: str, unit: str, number: str) -> bool:
+    """Does the passage (title, section, citation, text) name this legal unit: "reg. 48", "regulation 48",
+    a heading "48. Offences"? A number elsewhere ("48 hours", "regulations 36 to 48") does not count."""
+    units = _LEGAL_UNITS.get(unit, re.escape(unit))
+    return bool(re.search(rf"\b({units})\.?\s*{re.escape(number)}(?![\d])|(^|>\s*){re.escape(number)}\.\s",
+                          context, re.IGNORECASE | re.MULTILINE))
+
+
 def states_answer(shape: QuestionShape, sentence: str, context: str) -> bool:
-    """True when ``sentence`` could answer a factoid question: it states a value of the expected type and
-    at least one of the question's subject terms, and its passage (``context``: title, section and text)
-    mentions every name and number the question gives ("regulation 48", "Kenya")."""
+    """True when ``sentence`` could answer the question: its passage (``context``: title, section, citation
+    and text) cites every legal unit the question names ("regulation 48") and mentions every other name
+    and number it gives ("Kenya"); for a value or a "which ..." question, the sentence also states a value
+    of the expected type (a score in figures, a coming date for "when will") or names one of the things
+    asked for, beside at least one of the question's subject terms."""
     lowered = context.lower()
+    if any(not _cites(context, unit, number) for unit, number in shape.legal_refs):
+        return False
     initials = "".join(w[0] for w in re.findall(r"\b[A-Z][a-z]+", context))  # "Digital Government Index" -> DGI
     if any(not re.search(rf"(?<![\w]){re.escape(n.lower())}", lowered) and not (n.isupper() and n in initials)
            for n in shape.names + shape.numbers):
         return False
-    if not _has_value(shape.answer_type, sentence, shape.numbers):
+    if not shape.factoid and not shape.entity:
+        return True  # only the legal units it names were to be checked
+    if shape.entity:
+        if not names_one(shape.entity, sentence, shape.names):
+            return False
+    elif not _has_value(shape.answer_type, sentence, shape.numbers):
+        return False
+    if shape.answer_type == "number" and shape.kind_words & _MEASURED and \
+            not any(n not in shape.numbers and not _YEAR.fullmatch(n)
+                    for n in (m.rstrip(".,") for m in _NUMBER.findall(sentence))):
+        return False  # a score or a share is written in figures, not as a year; "six dimensions" is a count
+    if shape.future and not _FUTURE.search(sentence):
         return False
     subject = shape.focus | shape.kind_words
     return not subject or bool(subject & set(content_terms(sentence)))

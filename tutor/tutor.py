@@ -190,7 +190,7 @@ class Tutor:
                                                                 as_of)
             supported = self.refusal.supported(standalone, passages)
         if supported and not self._states_a_value(standalone, passages):
-            log.info("refused %r: no passage states the %s it asks for", standalone, analyse(standalone).answer_type)
+            log.info("refused %r: no passage states the %s it asks for", standalone, analyse(standalone).entity or analyse(standalone).answer_type)
             supported = False
         timings["retrieval_ms"] = _ms(t)
         if not supported:
@@ -274,7 +274,7 @@ class Tutor:
         name and number the question gives? Other questions pass. This is what refuses "What fine applies
         under regulation 48?" when the library holds regulations 36 to 41, however similar they sound."""
         shape = analyse(question)
-        if not shape.factoid:
+        if not shape.checked:
             return True
         candidates = quotable(list(passages) + self._rest_of_top_document(quotable(passages)))
         for passage in candidates:
