@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+import numpy as np
 
 from tutor.store import ChunkStore
 
@@ -25,7 +28,39 @@ def index_state(store: ChunkStore) -> tuple[ChunkMap, dict[str, Any], dict[str, 
     return all_chunks(store), {doc_id: record for doc_id, record in store.records().items()}, sentence_rows(store)
 
 
-def vectors(store: ChunkStore) -> dict[str, list[float]]:
+class Vectors(dict[str, np.ndarray]):
+    """Every chunk's stored embedding, compared with a float32 tolerance.
+
+    Chroma's cosine index may hand back a restored vector one float32 step away from the one it was
+    given (it normalises on insert), so exact equality fails now and then for no real reason. A rolled
+    back chunk that kept its new version's vector differs by orders of magnitude more than ``TOLERANCE``,
+    so the comparison still catches a rollback that left the new vectors behind.
+    """
+
+    TOLERANCE = 1e-5
+
+    def differing(self, other: Mapping[str, np.ndarray]) -> dict[str, float]:
+        """The ids whose vectors differ by more than the tolerance (missing ids count as infinitely far)."""
+        out = {cid: float("inf") for cid in set(self) ^ set(other)}
+        for cid in set(self) & set(other):
+            gap = float(np.max(np.abs(self[cid] - other[cid])))
+            if gap > self.TOLERANCE:
+                out[cid] = gap
+        return out
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Mapping) and not self.differing(other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Vectors({len(self)} chunks)"
+
+
+def vectors(store: ChunkStore) -> Vectors:
     """Every chunk's stored embedding, to prove a rollback restored the vectors too."""
     got = store.chunks.get(include=["embeddings"])
-    return {cid: [round(float(x), 6) for x in vec] for cid, vec in zip(got["ids"], got["embeddings"])}
+    return Vectors({cid: np.asarray(vec, dtype=np.float64) for cid, vec in zip(got["ids"], got["embeddings"])})
