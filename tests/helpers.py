@@ -31,10 +31,10 @@ def index_state(store: ChunkStore) -> tuple[ChunkMap, dict[str, Any], dict[str, 
 class Vectors(dict[str, np.ndarray]):
     """Every chunk's stored embedding, compared with a float32 tolerance.
 
-    Chroma's cosine index may hand back a restored vector one float32 step away from the one it was
-    given (it normalises on insert), so exact equality fails now and then for no real reason. A rolled
-    back chunk that kept its new version's vector differs by orders of magnitude more than ``TOLERANCE``,
-    so the comparison still catches a rollback that left the new vectors behind.
+    The full suite (never a single file) failed exact equality of vectors rounded to 6 decimals after a
+    rollback; the cause is not confirmed (a guess: float noise from Chroma's cosine index re-normalising a
+    restored vector). A chunk that kept its new version's vector, or a missing or extra chunk, differs by
+    far more than ``TOLERANCE``, so a real rollback bug still fails, and ``differing`` names the chunks.
     """
 
     TOLERANCE = 1e-5
