@@ -477,7 +477,9 @@ def _next_version(previous: DocumentRecord | None, content_sha: str,
 
     The same content with the same date, still current, is a re-index (new pipeline or settings), not a
     new version. Anything else becomes version n+1, and version n joins the history under its archived
-    chunk ids (written by :meth:`ChunkStore.replace_documents`).
+    chunk ids (written by :meth:`ChunkStore.replace_documents`). The new version is in force from its own
+    date, so an earlier version still in force after that date (the new one is backdated) ends on it:
+    at most one version of a document answers for any day.
     """
     if previous is None:
         return 1, ()
@@ -489,7 +491,8 @@ def _next_version(previous: DocumentRecord | None, content_sha: str,
     entry = {"version": number, "as_of": previous.as_of, "until": until, "content_sha256": previous.content_sha256,
              "ingested_at": previous.ingested_at, "source": previous.source,
              "chunk_ids": [versions.archived_id(cid, number) for cid in previous.chunk_ids]}
-    return number + 1, (*previous.history, entry)
+    earlier = tuple({**old, "until": min(str(old.get("until") or as_of), as_of)} for old in previous.history)
+    return number + 1, (*earlier, entry)
 
 
 def record_root(record: DocumentRecord) -> str:

@@ -133,3 +133,17 @@ def record_state(record: Any) -> str:
         on = getattr(record, "retired_on", "")
         return f"retired on {on}" if on else RETIRED
     return CURRENT
+
+
+def version_label(source: Any) -> str:
+    """``version 2, in force from 2025-03-01`` (or ``... 2023-01-01 to 2025-03-01, superseded``): the
+    line of a source card that tells an official which text and date the passage comes from."""
+    version = int(getattr(source, "version", 0) or 0)
+    if not version:
+        return ""
+    since, until = getattr(source, "as_of", ""), getattr(source, "until", "")
+    status = getattr(source, "status", CURRENT)
+    if status == CURRENT:
+        return f"version {version}, in force from {since}" if since else f"version {version}"
+    span = f"{since} to {until}" if since and until else (f"from {since}" if since else "")
+    return ", ".join(p for p in (f"version {version}", f"in force {span}" if span else "", status) if p)

@@ -320,8 +320,10 @@ class ChatView:
 
     def _wire(self) -> None:
         common: dict[str, Any] = {"concurrency_id": "answer", "show_progress": "hidden"}
+        # Public, so gradio_client knows the optional as_of input and its default: a script that sends the
+        # question alone still works (an undocumented endpoint gets no defaults filled in).
         self.question.submit(self._respond, [self.question, self.turns, self.as_of], self._outputs, api_name="chat",
-                             api_visibility="undocumented", **common)
+                             **common)
         self.ask_button.click(self._respond, [self.question, self.turns, self.as_of], self._outputs,
                               api_visibility="private", **common)
         for button in [*self.suggestions, *self.examples]:
