@@ -93,6 +93,7 @@ def test_the_chat_answers_as_of_a_date_and_says_the_version_is_superseded(server
     assert "Answered from the documents as they stood on 2024-06-30." in note
     recorded = [r for r in services.audit.rows() if r["channel"] == "chat"]  # type: ignore[union-attr]
     assert {p["version"] for p in recorded[-1]["passages"] if p["doc_id"] == "circular" and p["cited"]} == {1}
+    assert [r["as_of"] for r in recorded[-2:]] == [None, "2024-06-30"]
 
 
 def test_an_unreadable_as_of_date_gives_one_line_and_keeps_the_question(server: str) -> None:

@@ -136,7 +136,7 @@ def respond(services: Services, question: str, turns: Sequence[Turn], simple: bo
             elif isinstance(event, Done):
                 audit = getattr(services, "audit", None)
                 if audit is not None:
-                    audit.record(event, "chat")
+                    audit.record(event, "chat", as_of=as_of)
                 turn = Turn.from_done(event, shown)
                 turns.append(turn)
                 note = render.answer_note(turn.backend, turn.total_ms, event.notices or tuple(notices), turn.refused)
