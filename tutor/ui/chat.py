@@ -126,8 +126,10 @@ def respond(services: Services, question: str, turns: Sequence[Turn], simple: bo
     yield Frame(messages(turns, shown), render.sources_html((), pending=True), "", (), turns)
     partial, notices = "", []
     try:
-        dated = {"as_of": as_of} if as_of else {}  # only when asked: a stand-in tutor may not know versions
-        for event in services.tutor.ask(question, history(context), simple=simple, **dated):
+        # as_of only when asked: a stand-in tutor may not know versions
+        events = (services.tutor.ask(question, history(context), simple=simple, as_of=as_of) if as_of
+                  else services.tutor.ask(question, history(context), simple=simple))
+        for event in events:
             if isinstance(event, AnswerDelta):
                 partial += event.text
                 yield Frame(messages(turns, shown, partial), render.sources_html((), pending=True), "", (), turns)
