@@ -171,3 +171,33 @@ def test_replay_reports_answers_whose_versions_changed(audit: AuditLog, tutor: T
     assert audit_main(["replay", str(tmp_path / "last-week.jsonl"), "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["changed"] == 1
     assert audit_main(["replay", str(tmp_path / "missing.jsonl")]) == 2
+
+
+def test_an_answer_asked_as_of_a_date_is_recorded_so_and_replayed_so(audit: AuditLog, tutor: Tutor,
+                                                                     ingestor: Ingestor, settings: Settings,
+                                                                     tmp_path: Path) -> None:
+    circular(settings.corpus_dir, V2, "2025-03-01")
+    ingestor.run()
+    ask = make_ask(SimpleNamespace(tutor=tutor, audit=audit))  # type: ignore[arg-type]
+    ask(QUESTION, "2024-06-30")
+    ask(QUESTION)
+    records = exported(audit, tmp_path / "dated.jsonl")
+    assert [r["as_of"] for r in records] == ["2024-06-30", None]
+    assert [{p["version"] for p in r["passages"] if p["cited"]} for r in records] == [{1}, {2}]
+    # asked as of the same date again, the old answer is the same; asked today it would cite version 2
+    assert not any(c.changed for c in replay(tutor, read_records(tmp_path / "dated.jsonl")))
+
+
+def test_an_audit_table_made_before_as_of_existed_gains_the_column(settings: Settings, tutor: Tutor) -> None:
+    from sqlalchemy import text
+
+    engine = make_engine(settings)
+    with engine.begin() as conn:  # the table as the first release of the record made it
+        conn.execute(text("CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, time DATETIME NOT NULL, "
+                          "channel VARCHAR(16) NOT NULL, question TEXT NOT NULL, standalone_question TEXT NOT NULL, "
+                          "refused BOOLEAN NOT NULL, backend VARCHAR(200) NOT NULL, settings_fingerprint "
+                          "VARCHAR(64) NOT NULL, latency_ms FLOAT NOT NULL, learner VARCHAR(64), passages JSON "
+                          "NOT NULL)"))
+    old = AuditLog.from_settings(settings, engine)
+    assert old.record(tutor.answer(QUESTION, as_of="2024-06-30"), "api", as_of="2024-06-30")
+    assert [r["as_of"] for r in old.rows()] == ["2024-06-30"]

@@ -70,6 +70,8 @@ class FileResult:
     chunks: int = 0
     pages: int = 0
     reason: str = ""
+    #: One line content staff should read although the file went in (a backdated version).
+    warning: str = ""
 
 
 @dataclass
@@ -119,6 +121,7 @@ class IngestSummary:
             f"{self.count('failed')} failed; {self.chunks_written} chunks written."
         )]
         lines += [f"FAILED {f.source}: {f.reason}" for f in self.failures]
+        lines += [f"WARNING {f.source}: {f.warning}" for f in self.files if f.warning and f.action != "failed"]
         return "\n".join(lines)
 
 
@@ -138,6 +141,7 @@ class _Prepared:
     chunks: list[Chunk]
     pages: int
     action: str
+    warning: str = ""
 
 
 def _is_hidden(relative: Path) -> bool:
@@ -241,6 +245,9 @@ class Ingestor:
             log.warning("%s: as_of %r is not a date; using the ingestion date", candidate.source, meta["as_of"])
         meta["as_of"] = versions.effective_date(meta["as_of"], _today()).isoformat()
         version, history = _next_version(previous, content_sha, meta["as_of"])
+        warning = versions.backdated_warning(previous, version, meta["as_of"])
+        if warning:
+            log.warning("%s: %s", candidate.source, warning)
         doc_id = candidate.doc_id
         base = {"doc_id": doc_id, "source": candidate.source, "content_sha256": content_sha, "kind": loaded.kind, **meta,
                 "version": version, "status": versions.CURRENT, "until": "",
@@ -256,7 +263,7 @@ class Ingestor:
             sections=tuple(dict.fromkeys(str(c.metadata["section"]) for c in chunks if c.metadata.get("section"))),
             version=version, as_of=meta["as_of"], history=history,
         )
-        return _Prepared(candidate, record, chunks, loaded.pages or 0, action)
+        return _Prepared(candidate, record, chunks, loaded.pages or 0, action, warning)
 
     # --- the run -----------------------------------------------------------------------------
     def run(self, paths: Sequence[Path] | None = None, prune: bool = False, dry_run: bool = False,
@@ -404,7 +411,7 @@ class Ingestor:
                             exc_info=True)
             else:
                 return [FileResult(p.candidate.source, p.record.doc_id, p.action, chunks=len(p.chunks),
-                                   pages=p.pages) for p in batch]
+                                   pages=p.pages, warning=p.warning) for p in batch]
         return [self._store_one(p, v, sentences) for p, v in zip(batch, parts)]
 
     def _store_one(self, prepared: _Prepared, vectors: np.ndarray, sentences: dict[str, SentenceVectors]) -> FileResult:
@@ -414,7 +421,8 @@ class Ingestor:
         except Exception as exc:  # reported per file; the store rolled the document back
             log.exception("could not store %s", source)
             return FileResult(source, doc_id, "failed", reason=f"could not store it ({exc}); the previous version is kept")
-        return FileResult(source, doc_id, prepared.action, chunks=len(prepared.chunks), pages=prepared.pages)
+        return FileResult(source, doc_id, prepared.action, chunks=len(prepared.chunks), pages=prepared.pages,
+                          warning=prepared.warning)
 
     def _prune(self, paths: list[Path], records: dict[str, DocumentRecord], dry_run: bool) -> list[FileResult]:
         """Remove documents whose files are gone from the folders given."""
@@ -469,7 +477,9 @@ def _next_version(previous: DocumentRecord | None, content_sha: str,
 
     The same content with the same date, still current, is a re-index (new pipeline or settings), not a
     new version. Anything else becomes version n+1, and version n joins the history under its archived
-    chunk ids (written by :meth:`ChunkStore.replace_documents`).
+    chunk ids (written by :meth:`ChunkStore.replace_documents`). The new version is in force from its own
+    date, so an earlier version still in force after that date (the new one is backdated) ends on it:
+    at most one version of a document answers for any day.
     """
     if previous is None:
         return 1, ()
@@ -481,7 +491,8 @@ def _next_version(previous: DocumentRecord | None, content_sha: str,
     entry = {"version": number, "as_of": previous.as_of, "until": until, "content_sha256": previous.content_sha256,
              "ingested_at": previous.ingested_at, "source": previous.source,
              "chunk_ids": [versions.archived_id(cid, number) for cid in previous.chunk_ids]}
-    return number + 1, (*previous.history, entry)
+    earlier = tuple({**old, "until": min(str(old.get("until") or as_of), as_of)} for old in previous.history)
+    return number + 1, (*earlier, entry)
 
 
 def record_root(record: DocumentRecord) -> str:

@@ -313,11 +313,14 @@ class ChunkStore:
         snapshot = self._snapshot(old_ids) if old_ids else None
         sentence_snapshot = self._snapshot_sentences(touched)
         archive, archive_sentences = _archive(items, previous, snapshot, sentence_snapshot)
+        ended = _ended_earlier(items, previous)
         try:
             if archive["ids"]:  # the versions being replaced stay, under ids of their own, marked superseded
                 self._upsert(archive["ids"], np.asarray(archive["embeddings"], dtype=np.float32),
                              archive["documents"], archive["metadatas"])
                 self._put_sentences(archive_sentences)
+            for ids, until, _ in ended:  # a backdated version ends the older ones on its date
+                self._set_until(ids, until)
             record_of = {c.id: record for record, doc_chunks, _ in items for c in doc_chunks}
             self._upsert(new_ids, vectors, [c.text for c in chunks],
                          [_versioned(c.metadata, record_of[c.id]) for c in chunks])
@@ -330,6 +333,8 @@ class ChunkStore:
                         ", ".join(record.doc_id for record, _, _ in items))
             self._delete(sorted(set(new_ids) - set(old_ids)))
             self._delete(archive["ids"])
+            for ids, _, until in ended:
+                self._set_until(ids, until)
             self._delete_sentences([cid for cid, _ in archive_sentences])
             if snapshot and snapshot["ids"]:
                 self._upsert(snapshot["ids"], np.asarray(snapshot["embeddings"], dtype=np.float32),
@@ -337,6 +342,13 @@ class ChunkStore:
             self._delete_sentences(sorted({cid for cid, _ in rows} - {cid for cid, _ in sentence_snapshot}))
             self._put_sentences(sentence_snapshot)
             raise
+
+    def _set_until(self, ids: Sequence[str], until: str) -> None:
+        """End archived chunks on ``until`` (ISO date): the last day they answer as-of questions is the day before."""
+        day = versions.day_number(versions.parse_date(until))  # type: ignore[arg-type]
+        ids = list(ids)
+        for part in _batches(len(ids), self.batch_size):
+            self.chunks.update(ids=ids[part], metadatas=[{"until_day": day, "until": until}] * len(ids[part]))
 
     def retire_document(self, doc_id: str, on: str) -> int:
         """Mark a document whose file is gone as retired on ``on`` (ISO date): every chunk is kept, but no
@@ -505,6 +517,24 @@ def _archive(items: Sequence[tuple[DocumentRecord, Sequence[Chunk], np.ndarray]]
             if cid in sentence_of:
                 rows.append((new_id, sentence_of[cid]))
     return out, rows
+
+
+def _ended_earlier(items: Sequence[tuple[DocumentRecord, Sequence[Chunk], np.ndarray]],
+                   previous: Mapping[str, DocumentRecord]) -> list[tuple[list[str], str, str]]:
+    """``(archived chunk ids, new until, old until)`` of each earlier version whose end date the new record
+    moved (a backdated version ends them on its own date), so no two versions of a document are in force
+    on one day."""
+    out: list[tuple[list[str], str, str]] = []
+    for record, _, _ in items:
+        old = previous.get(record.doc_id)
+        if old is None:
+            continue
+        before = {int(entry["version"]): str(entry.get("until", "")) for entry in old.history}
+        for entry in record.history:
+            number, until = int(entry["version"]), str(entry.get("until", ""))
+            if before.get(number) and until and until != before[number]:
+                out.append((list(entry.get("chunk_ids", ())), until, before[number]))
+    return out
 
 
 def chroma_settings() -> Any:

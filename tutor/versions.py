@@ -61,7 +61,8 @@ def as_of_day(value: str | None) -> int | None:
     try:
         return day_number(dt.date.fromisoformat(text[:10]))
     except ValueError as exc:
-        raise AsOfError(f"as_of must be an ISO date such as 2025-03-01, not {text!r}") from exc
+        raise AsOfError(f"“{text}” is not a date: give the as-of date as an ISO date, YYYY-MM-DD, "
+                        "such as 2024-06-30") from exc
 
 
 def effective_date(declared: Any, ingested_on: dt.date) -> dt.date:
@@ -102,3 +103,47 @@ def superseded_note(sources: Sequence[Any]) -> str:
         what = "since retired" if source.status == RETIRED else "since superseded"
         parts.append(f"{source.title}, version {source.version} as of {source.as_of}{ended}, {what}")
     return "Note: this answer cites an earlier version: " + "; ".join(parts) + "."
+
+
+def backdated_warning(previous: Any, version: int, as_of: str) -> str:
+    """One line when a new version is dated before the version it replaces (empty otherwise).
+
+    The newest-ingested version is always current (what staff just put in is what answers use), and it
+    is in force from its own date; so a backdated version ends the one it replaces before that one
+    began, and as-of questions can no longer reach it. That is right for a correction that applies
+    from the earlier date, and wrong for a date typed by mistake: staff are told, in one line.
+    ``previous`` is the document's register record (a :class:`~tutor.store.DocumentRecord`).
+    """
+    old, new = parse_date(getattr(previous, "as_of", "")), parse_date(as_of)
+    if old is None or new is None or new >= old or version <= int(getattr(previous, "version", 0) or 0):
+        return ""
+    number = getattr(previous, "version", 0) or 1
+    return (f"version {version} is dated {new.isoformat()}, before version {number} ({old.isoformat()}) which it "
+            f"replaces: version {version} is now current and in force from {new.isoformat()}, so as-of questions "
+            f"no longer reach version {number}; check the as_of date")
+
+def stored_versions(record: Any) -> int:
+    """How many versions of a document are kept: the current (or retired) one and its history."""
+    return 1 + len(getattr(record, "history", ()) or ())
+
+
+def record_state(record: Any) -> str:
+    """``current``, or ``retired on 2026-01-31``: what the Library table says about a document."""
+    if getattr(record, "status", CURRENT) == RETIRED:
+        on = getattr(record, "retired_on", "")
+        return f"retired on {on}" if on else RETIRED
+    return CURRENT
+
+
+def version_label(source: Any) -> str:
+    """``version 2, in force from 2025-03-01`` (or ``... 2023-01-01 to 2025-03-01, superseded``): the
+    line of a source card that tells an official which text and date the passage comes from."""
+    version = int(getattr(source, "version", 0) or 0)
+    if not version:
+        return ""
+    since, until = getattr(source, "as_of", ""), getattr(source, "until", "")
+    status = getattr(source, "status", CURRENT)
+    if status == CURRENT:
+        return f"version {version}, in force from {since}" if since else f"version {version}"
+    span = f"{since} to {until}" if since and until else (f"from {since}" if since else "")
+    return ", ".join(p for p in (f"version {version}", f"in force {span}" if span else "", status) if p)

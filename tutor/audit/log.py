@@ -40,7 +40,9 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    inspect,
     select,
+    text,
 )
 
 from tutor.db import create_tables
@@ -57,7 +59,7 @@ _NOT_FINGERPRINTED = {"llm_api_key", "admin_password", "database_url", "data_dir
 #: Rows read per round trip on export.
 EXPORT_PAGE = 2000
 FIELDS = ("time", "channel", "question", "standalone_question", "refused", "backend", "settings_fingerprint",
-          "latency_ms", "learner", "passages")
+          "latency_ms", "learner", "passages", "as_of")
 
 metadata = MetaData()
 
@@ -75,6 +77,8 @@ audit_table = Table(
     Column("latency_ms", Float, nullable=False),
     Column("learner", String(64), nullable=True),
     Column("passages", JSON, nullable=False),
+    #: The date an answer was asked "as of" (empty: the current versions); a later column, see _add_as_of.
+    Column("as_of", String(32), nullable=True),
     Index("ix_audit_time", "time"),
     Index("ix_audit_learner", "learner"),
 )
@@ -131,12 +135,15 @@ class AuditLog:
             with self._lock:
                 if not self._ready:
                     create_tables(metadata, self.engine, [audit_table])
+                    _add_as_of(self.engine)
                     self._ready = True
 
     # --- writing --------------------------------------------------------------------------------
-    def record(self, done: Done, channel: str, learner: str | None = None, latency_ms: float | None = None) -> bool:
+    def record(self, done: Done, channel: str, learner: str | None = None, latency_ms: float | None = None,
+               as_of: str | None = None) -> bool:
         """Store one answer; returns whether it was stored. Never raises: an answer must not fail because
-        its record could not be written (the failure is logged)."""
+        its record could not be written (the failure is logged). ``as_of`` is the date the question was
+        asked as of, so the record says the answer was not today's and replay asks it the same way."""
         if not self.enabled:
             return False
         if channel not in CHANNELS:
@@ -145,7 +152,7 @@ class AuditLog:
                "standalone_question": done.standalone_question, "refused": bool(done.refused),
                "backend": done.backend, "settings_fingerprint": self.fingerprint,
                "latency_ms": float(latency_ms if latency_ms is not None else done.timings_ms.get("total_ms", 0.0)),
-               "learner": _learner(learner), "passages": passages_of(done)}
+               "learner": _learner(learner), "passages": passages_of(done), "as_of": (as_of or "").strip() or None}
         try:
             self._ensure_table()
             with self.engine.begin() as conn:
@@ -220,6 +227,17 @@ class AuditLog:
         self._ensure_table()
         with self.engine.begin() as conn:
             return int(conn.execute(delete(audit_table).where(audit_table.c.learner == key)).rowcount or 0)
+
+
+def _add_as_of(engine: Engine) -> None:
+    """Add the ``as_of`` column to an audit table made before it existed (``create_all`` adds tables, not
+    columns); replicas starting together on PostgreSQL may both try, hence ``IF NOT EXISTS`` there."""
+    if "as_of" in {c["name"] for c in inspect(engine).get_columns("audit")}:
+        return
+    guard = " IF NOT EXISTS" if engine.dialect.name == "postgresql" else ""
+    with engine.begin() as conn:
+        conn.execute(text(f"ALTER TABLE audit ADD COLUMN{guard} as_of VARCHAR(32)"))
+    log.info("added the as_of column to the audit table")
 
 
 def _learner(name: str | None) -> str | None:

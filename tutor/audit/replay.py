@@ -70,7 +70,8 @@ def replay(tutor: Any, records: Iterator[dict[str, Any]]) -> list[Change]:
     out = []
     for record in records:
         question = record.get("standalone_question") or record["question"]
-        done = tutor.answer(question)
+        as_of = record.get("as_of") or None  # asked as of a date: asked so again
+        done = tutor.answer(question, as_of=as_of) if as_of else tutor.answer(question)
         out.append(Change(question, str(record.get("time", "")), bool(record["refused"]), done.refused,
                           cited(record.get("passages") or []), cited(passages_of(done))))
     return out

@@ -31,7 +31,7 @@ def make_ask(services: Services):
             done = services.tutor.answer(question or "", as_of=as_of or None)
             audit = getattr(services, "audit", None)
             if audit is not None:
-                audit.record(done, "api")
+                audit.record(done, "api", as_of=as_of)
         except TutorError as exc:
             log.warning("/ask failed: %s", exc)
             raise gr.Error(str(exc)) from exc

@@ -16,6 +16,7 @@ import gradio as gr
 
 from tutor.errors import TutorError
 from tutor.events import AnswerDelta, Done, Notice, Source
+from tutor.ui import as_of as as_of_option
 from tutor.ui import render
 from tutor.ui.feedback import REASON_LABELS, REASONS
 from tutor.ui.services import Services
@@ -114,15 +115,21 @@ def friendly(exc: BaseException) -> str:
 
 
 def respond(services: Services, question: str, turns: Sequence[Turn], simple: bool = False,
-            shown: str | None = None, prior: Sequence[Turn] | None = None) -> Iterator[Frame]:
-    """Stream one answer: frames while it is written, then the final frame with the new turn added."""
+            shown: str | None = None, prior: Sequence[Turn] | None = None, as_of: str | None = None) -> Iterator[Frame]:
+    """Stream one answer: frames while it is written, then the final frame with the new turn added.
+
+    ``as_of`` (the "Answer as of" box) answers from the document versions in force on that date."""
     turns = list(turns)
+    as_of = as_of_option.clean(as_of)
     shown = shown or question
     context = list(turns if prior is None else prior)
     yield Frame(messages(turns, shown), render.sources_html((), pending=True), "", (), turns)
     partial, notices = "", []
     try:
-        for event in services.tutor.ask(question, history(context), simple=simple):
+        # as_of only when asked: a stand-in tutor may not know versions
+        events = (services.tutor.ask(question, history(context), simple=simple, as_of=as_of) if as_of
+                  else services.tutor.ask(question, history(context), simple=simple))
+        for event in events:
             if isinstance(event, AnswerDelta):
                 partial += event.text
                 yield Frame(messages(turns, shown, partial), render.sources_html((), pending=True), "", (), turns)
@@ -131,10 +138,11 @@ def respond(services: Services, question: str, turns: Sequence[Turn], simple: bo
             elif isinstance(event, Done):
                 audit = getattr(services, "audit", None)
                 if audit is not None:
-                    audit.record(event, "chat")
+                    audit.record(event, "chat", as_of=as_of)
                 turn = Turn.from_done(event, shown)
                 turns.append(turn)
                 note = render.answer_note(turn.backend, turn.total_ms, event.notices or tuple(notices), turn.refused)
+                note = "  \n".join(filter(None, (note, as_of_option.note(as_of))))
                 yield Frame(messages(turns), render.sources_html(turn.sources, turn.refused), note,
                             turn.suggestions[:MAX_SUGGESTIONS], turns)
     except Exception as exc:  # noqa: BLE001 - translated for the user, logged with its traceback
@@ -142,7 +150,7 @@ def respond(services: Services, question: str, turns: Sequence[Turn], simple: bo
         yield Frame(messages(turns), render.sources_html(()), render.error_note(message), (), turns, error=message)
 
 
-def simplify(services: Services, turns: Sequence[Turn]) -> Iterator[Frame]:
+def simplify(services: Services, turns: Sequence[Turn], as_of: str | None = None) -> Iterator[Frame]:
     """Re-answer the last question with ``simple=True``, as a new turn."""
     if not turns:
         message = "Ask a question first; then this button explains the answer more simply."
@@ -150,7 +158,8 @@ def simplify(services: Services, turns: Sequence[Turn]) -> Iterator[Frame]:
                     error=message)
         return
     last = turns[-1]
-    yield from respond(services, last.question, turns, simple=True, shown=SIMPLER_PROMPT, prior=turns[:-1])
+    yield from respond(services, last.question, turns, simple=True, shown=SIMPLER_PROMPT, prior=turns[:-1],
+                       as_of=as_of)
 
 
 # --- feedback ---------------------------------------------------------------------------------------
@@ -231,6 +240,7 @@ class ChatView:
                 with gr.Row(elem_id="mw-actions"):
                     self.simpler = gr.Button("Explain more simply", size="sm", elem_id="mw-simpler")
                     self.clear = gr.Button("New conversation", size="sm", elem_id="mw-clear")
+                self.as_of = as_of_option.as_of_box()
                 self.note = gr.Markdown("", elem_id="mw-answer-note")
                 with gr.Column(visible=False, elem_id="mw-reason") as self.reason_panel:
                     self.reason = gr.Radio([(REASON_LABELS[r], r) for r in REASONS], label="What was wrong?",
@@ -271,18 +281,18 @@ class ChatView:
         return (frame.messages, question, frame.sources, frame.note, gr.update(visible=bool(frame.suggestions)),
                 *buttons, frame.turns)
 
-    def _respond(self, question: str, turns: list[Turn]) -> Iterator[tuple[Any, ...]]:
+    def _respond(self, question: str, turns: list[Turn], as_of: str = "") -> Iterator[tuple[Any, ...]]:
         question = (question or "").strip()
         if not question:
             gr.Warning("Type a question first.")
             yield tuple(gr.update() for _ in self._outputs)
             return
-        for frame in respond(self.services, question, turns):
+        for frame in respond(self.services, question, turns, as_of=as_of):
             # On an error the question goes back into the box, so the user can send it again.
             yield self._frame(frame, question if frame.error else "")
 
-    def _simplify(self, turns: list[Turn]) -> Iterator[tuple[Any, ...]]:
-        for frame in simplify(self.services, turns):
+    def _simplify(self, turns: list[Turn], as_of: str = "") -> Iterator[tuple[Any, ...]]:
+        for frame in simplify(self.services, turns, as_of):
             yield self._frame(frame, gr.update())
 
     def _clear(self) -> tuple[Any, ...]:
@@ -313,13 +323,16 @@ class ChatView:
 
     def _wire(self) -> None:
         common: dict[str, Any] = {"concurrency_id": "answer", "show_progress": "hidden"}
-        self.question.submit(self._respond, [self.question, self.turns], self._outputs, api_name="chat",
-                             api_visibility="undocumented", **common)
-        self.ask_button.click(self._respond, [self.question, self.turns], self._outputs,
+        # Public, so gradio_client knows the optional as_of input and its default: a script that sends the
+        # question alone still works (an undocumented endpoint gets no defaults filled in).
+        self.question.submit(self._respond, [self.question, self.turns, self.as_of], self._outputs, api_name="chat",
+                             **common)
+        self.ask_button.click(self._respond, [self.question, self.turns, self.as_of], self._outputs,
                               api_visibility="private", **common)
         for button in [*self.suggestions, *self.examples]:
-            button.click(self._respond, [button, self.turns], self._outputs, api_visibility="private", **common)
-        self.simpler.click(self._simplify, [self.turns], self._outputs, api_visibility="private", **common)
+            button.click(self._respond, [button, self.turns, self.as_of], self._outputs, api_visibility="private",
+                         **common)
+        self.simpler.click(self._simplify, [self.turns, self.as_of], self._outputs, api_visibility="private", **common)
         self.clear.click(self._clear, None, [*self._outputs, self.ratings, self.pending, self.reason_panel],
                          api_visibility="private", queue=False)
         self.chatbot.like(self._like, [self.turns, self.ratings],
@@ -343,5 +356,5 @@ class ChatView:
 
         outputs = [self.question, tabs] if tabs is not None else [self.question]
         trigger.click(fill, inputs, outputs, queue=False, api_visibility="private").then(
-            self._respond, [self.question, self.turns], self._outputs, api_visibility="private",
+            self._respond, [self.question, self.turns, self.as_of], self._outputs, api_visibility="private",
             concurrency_id="answer", show_progress="hidden")

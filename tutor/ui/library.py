@@ -20,7 +20,7 @@ from typing import Any
 import gradio as gr
 from filelock import FileLock, Timeout
 
-from tutor import lexical
+from tutor import lexical, versions
 from tutor.errors import IngestLockedError, TutorError
 from tutor.ingestion import CORPUS_ROOT, record_root
 from tutor.loaders import SUPPORTED
@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 
 #: The default that tells Gradio to pass a progress tracker (it makes a fresh one for every call).
 _PROGRESS = gr.Progress()
-COLUMNS = ["Title", "Publisher", "Year", "Pages", "Passages", "Added (UTC)", "File"]
+COLUMNS = ["Title", "Publisher", "Year", "Pages", "Passages", "Added (UTC)", "File", "Version", "In force from",
+           "State", "Versions kept"]
 Progress = Callable[[int, int, str], None]
 
 
@@ -59,10 +60,12 @@ def _when(timestamp: float) -> str:
 
 
 def documents_table(services: Services) -> list[list[Any]]:
-    """One row per document, by title: what the desk's table shows."""
+    """One row per document, by title: what the desk's table shows, ending with its current version, the
+    date that version took effect, whether the document is current or retired, and how many versions are kept
+    (staff see at a glance which documents have a history to compare)."""
     records = sorted(services.store.records().values(), key=lambda r: (r.title.lower(), r.source))
-    return [[r.title, r.publisher, r.year, r.pages or "", r.chunks, _when(r.ingested_at), r.source]
-            for r in records]
+    return [[r.title, r.publisher, r.year, r.pages or "", r.chunks, _when(r.ingested_at), r.source,
+             r.version or 1, r.as_of, versions.record_state(r), versions.stored_versions(r)] for r in records]
 
 
 def document_choices(services: Services) -> list[tuple[str, str]]:
@@ -226,7 +229,7 @@ class LibraryView:
                                  placeholder="What happened appears here: counts, then one line per file that failed.")
         self.table = gr.Dataframe(headers=COLUMNS, value=[], interactive=False, wrap=True, elem_id="mw-documents",
                                   label="Documents in the library", max_height=640,
-                                  column_widths=["30%", "20%", "7%", "7%", "9%", "12%", "15%"])
+                                  column_widths=["22%", "13%", "5%", "5%", "6%", "10%", "12%", "6%", "8%", "8%", "5%"])
         self._wire()
         return self
 

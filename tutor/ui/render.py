@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from tutor import versions
 from tutor.events import Source
 from tutor.grading import Grade
 
@@ -65,7 +66,8 @@ def source_card(source: Source) -> str:
                '<span class="mw-visually-hidden"> (opens the original in a new tab)</span></a>' if url else title)
     sheet = (f"PDF page {source.page}" if source.page and source.page_label and source.page_label != str(source.page)
              else "")
-    meta = " · ".join(html.escape(p) for p in (source.publisher, source.year, source.where(), sheet) if p)
+    meta = " · ".join(html.escape(p) for p in (source.publisher, source.year, source.where(), sheet,
+                                                versions.version_label(source)) if p)
     ocr = ('<div class="mw-ocr" role="note">Read by OCR: check the page, the text may hold misread words.</div>'
            if source.ocr else "")
     return (
