@@ -4,12 +4,15 @@ The extractive answerer picks the sentences that are relevant; this module decid
 official reads first. For a factoid (a date, a figure, a name, a yes or no) the lead is one sentence that
 holds a value of the expected type (:mod:`tutor.spans`) beside the question's focus terms and does not lean
 on the sentence before it; a second one joins only if both stay within :data:`FACTOID_WORDS`. For a list,
-a definition or an explanation the lead runs in reading order to about :data:`EXPLANATION_WORDS`. Every
-other chosen sentence goes to ``more``: nothing relevant is dropped, it only moves below the lead.
+a definition or an explanation the first sentence is the one that answers rather than introduces (an
+enumeration for a list: "The seven characteristics are...", not "NIST describes seven characteristics"),
+and the lead runs on from it to about :data:`EXPLANATION_WORDS`. Every other chosen sentence goes to
+``more``: nothing relevant is dropped, it only moves below the lead.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,7 +30,20 @@ LEAD_FLOOR = 0.8
 #: What holding the expected value and standing alone are worth against relevance when choosing the lead.
 SPAN_BONUS = 0.3
 FOCUS_WEIGHT = 0.2
+#: The question's own words (its verb too: "adopted", "launched", "fund") found in the sentence.
+TERMS_WEIGHT = 0.3
+#: A list question's lead should enumerate: three or more items, or items after a colon.
+ENUMERATION_BONUS = 0.3
 REFERS_BACK_PENALTY = 0.5
+#: A factoid's lead may be any sentence at least this relevant (share of the best) that holds the value.
+VALUE_FLOOR = 0.5
+#: How much an introduction ("X is the country's main law on...") is set back when the question is not "what is X".
+INTRO_PENALTY = 0.3
+_INTRO = re.compile(r"^[^,;:]{2,90}?\b(is|are|was|were)\s+(the|a|an|one of|Kenya's|the country's|Africa's)\b|"
+                    r"^[^,;:]{2,90}?\b(looks at|describes|sets out|covers|deals with|is about)\b")
+_YEARS = re.compile(r"\b(?:19|20)\d{2}\b")
+_ENUMERATION = re.compile(r":\s*\S.*[,;]|(?:[^,;]+[,;]){2,}[^,;]*\b(and|or)\b")
+_CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*")
 
 
 @dataclass(frozen=True)
@@ -44,20 +60,48 @@ def _words(cands: Sequence[Candidate]) -> int:
 
 
 def own_values(understood: Understanding) -> frozenset[str]:
-    """The names and numbers the question gives itself: never the answer."""
-    return frozenset(understood.shape.names + understood.shape.numbers)
+    """The names and numbers the question gives itself, and each capitalised word of it (the topic of a
+    rewritten follow-up included): never the answer ("Who launched it (Digital Master Plan)?" is not
+    answered by "the Digital Master Plan")."""
+    words = _CAPITALISED.findall(understood.standalone.split(" ", 1)[-1])
+    return frozenset(understood.shape.names + understood.shape.numbers + tuple(words))
+
+
+def introduces(text: str) -> bool:
+    """"eCitizen is Kenya's online platform for...", "The OECD paper looks at...": a sentence that
+    introduces its subject and states nothing specific (no figure, no date), so it should not lead an
+    answer to a how, why or what-does question."""
+    return bool(_INTRO.match(text)) and not re.search(r"\d", re.sub(r"\[\d+\]", "", text))
+
+
+def enumerates(text: str) -> bool:
+    """Does the sentence list things ("a, b, c and d"; "four functions: ...")?"""
+    return bool(_ENUMERATION.search(text))
 
 
 def lead_score(cand: Candidate, understood: Understanding, best: float) -> float:
-    """Relevance, plus holding a value of the expected type, plus the focus terms; minus leaning back."""
+    """Relevance, plus what answers the type (a value of the expected kind; an enumeration for a list),
+    plus the question's focus and own words; minus leaning back on a sentence before it."""
     focus = understood.focus
-    overlap = len(focus & set(content_terms(cand.text))) / len(focus) if focus else 0.0
+    terms = set(content_terms(cand.text))
+    overlap = len(focus & terms) / len(focus) if focus else 0.0
+    # The user's own words, not the topic a follow-up was rewritten with: "When did it come into force?"
+    # is answered by the sentence that says "came into force", not by the one that names the Act.
+    asked = set(content_terms(understood.question))
+    said = len(asked & terms) / len(asked) if asked else 0.0
     score = cand.score / best if best > 0 else 0.0
-    if find_span(understood.question_type, cand.text, own_values(understood)):
-        score += SPAN_BONUS
+    if understood.factoid:
+        span = find_span(understood.question_type, cand.text, own_values(understood))
+        if span:
+            score += SPAN_BONUS if not re.fullmatch(r"[\d,.]+", span) else SPAN_BONUS / 2  # a bare figure counts less
+    else:
+        if understood.question_type == "list" and enumerates(cand.text):
+            score += ENUMERATION_BONUS
+        if understood.question_type != "definition" and introduces(cand.text):
+            score -= INTRO_PENALTY
     if _REFERS_BACK.match(cand.text):
         score -= REFERS_BACK_PENALTY
-    return score + FOCUS_WEIGHT * overlap
+    return score + FOCUS_WEIGHT * overlap + TERMS_WEIGHT * said
 
 
 def lead_and_more(ordered: Sequence[Candidate], ranked: Sequence[Candidate], understood: Understanding) -> Selection:
@@ -70,26 +114,51 @@ def lead_and_more(ordered: Sequence[Candidate], ranked: Sequence[Candidate], und
     if not ordered:
         return Selection(())
     own = own_values(understood)
-    if not understood.factoid:
-        lead = [ordered[0]]
-        for cand in ordered[1:]:
-            if _words(lead) + len(cand.text.split()) > EXPLANATION_WORDS:
-                break
-            lead.append(cand)
-        rest = [c for c in ordered if c not in lead]
-        return Selection(tuple(lead), tuple(rest), "")
     best = max(c.score for c in ordered)
     chosen = {(c.passage_index, c.position) for c in ordered}
     extra = [c for c in ranked if (c.passage_index, c.position) not in chosen and c.score >= best * LEAD_FLOOR]
     pool = list(ordered) + extra
     first = max(pool, key=lambda c: (lead_score(c, understood, best), -pool.index(c)))
+    if understood.factoid:
+        # A factoid's lead must hold the value: the best sentence that does, if one is relevant enough.
+        holding = [c for c in pool if c.score >= best * VALUE_FLOOR
+                   and find_span(understood.question_type, c.text, own)]
+        if holding and first not in holding:
+            first = max(holding, key=lambda c: (lead_score(c, understood, best), -pool.index(c)))
+        first = newest_figure(first, holding, understood)
     lead = [first]
-    rest = [c for c in ordered if c is not first and (c.passage_index, c.position) != (first.passage_index,
-                                                                                        first.position)]
+    rest = [c for c in ordered if (c.passage_index, c.position) != (first.passage_index, first.position)]
+    if not understood.factoid:
+        # The answering sentence first, then the rest in reading order up to the length an explanation needs.
+        keep = []
+        for cand in rest:
+            if not keep and _words(lead) + len(cand.text.split()) <= EXPLANATION_WORDS:
+                lead.append(cand)
+            else:
+                keep.append(cand)
+        return Selection(tuple(lead), tuple(keep), "")
     if rest and _words(lead) + len(rest[0].text.split()) <= FACTOID_WORDS and _pairs(first, rest[0]):
         lead.append(rest.pop(0))
     span = next((s for s in (find_span(understood.question_type, c.text, own) for c in lead) if s), "")
     return Selection(tuple(lead), tuple(rest), span)
+
+
+def newest_figure(first: Candidate, holding: Sequence[Candidate], understood: Understanding) -> Candidate:
+    """For "how many" questions, when several sentences give a dated figure ("5,000 services in June
+    2023", "22,510 services in December 2025"), the most recent one leads; the others stay in the answer
+    with their own dates, so a reader sees that the figures differ and when each was true."""
+    if understood.question_type != "number":
+        return first
+
+    def latest(c: Candidate) -> int:
+        own = set(understood.shape.numbers)
+        years = [int(y) for y in _YEARS.findall(c.text) if y not in own]
+        return max(years) if years else 0
+
+    dated = [c for c in holding if latest(c)]
+    if len(dated) < 2 or not latest(first):
+        return first
+    return max(dated, key=lambda c: (latest(c), c.score))
 
 
 def _pairs(first: Candidate, second: Candidate) -> bool:

@@ -37,7 +37,8 @@ _AMOUNTS = [re.compile(p, re.IGNORECASE) for p in (
     rf"\b{_FIGURE}{_SCALE}\s*{_CURRENCY}",
     rf"\b{_FIGURE}\s*(?:\(\d[\d,.]*\)\s*)?{_SCALE}\s*-?\s*{_UNIT}(?![\w])",
 )]
-_BARE = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
+_BARE = re.compile(r"(?<![\w.])(?<!section )(?<!regulation )(?<!article )(?<!paragraph )(?<!schedule )"
+                   r"(?<!chapter )(?<!part )(?<!no\. )(?<!s\. )(?<!reg\. )\d[\d,]*(?:\.\d+)?(?![\w])", re.IGNORECASE)
 _YEAR_ONLY = re.compile(rf"^{_YEAR}$")
 #: Names: a run of capitalised words, "of"/"for"/"and"/"the" allowed inside ("Office of the Data Protection
 #: Commissioner"), or an acronym ("ODPC").
@@ -67,10 +68,13 @@ def find_span(question_type: str, sentence: str, own: Collection[str] = ()) -> s
     if question_type == "date":
         return _first(_DATES, sentence, own)
     if question_type == "number":
-        found = _first(_AMOUNTS, sentence, own)
+        undated = sentence
+        for pattern in _DATES[:4]:  # "26 Apr 2019" holds no figure: blank the dates out first
+            undated = pattern.sub(lambda m: " " * len(m.group(0)), undated)
+        found = _first(_AMOUNTS, undated, own)
         if found:
             return found
-        return next((m.group(0) for m in _BARE.finditer(sentence)
+        return next((m.group(0) for m in _BARE.finditer(undated)
                      if m.group(0) not in own and not _YEAR_ONLY.match(m.group(0))), "")
     if question_type == "person":
         for match in _NAME.finditer(sentence):

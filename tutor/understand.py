@@ -22,24 +22,70 @@ QUESTION_TYPES = ("date", "number", "person", "place", "list", "definition", "ye
 #: Types a sentence or two answers (a value, a name, a decision); the others get about 120 words.
 FACTOID_TYPES = frozenset({"date", "number", "person", "place", "yesno"})
 
-#: "What are the four...", "Which principles...", "List the...", "Name the...": an enumeration is wanted.
-_LIST = re.compile(r"^\W*(list|name|enumerate)\b|^\W*which \w+(s|ies)\b|\b(what|which) (are|were) (the )?(\w+ )?"
-                   r"(principles|pillars|domains|areas|steps|elements|components|rights|obligations|"
-                   r"requirements|values|recommendations|categories|types|kinds|dimensions|conditions|"
-                   r"grounds|duties|functions|competencies|skills|measures)\b|"
-                   r"\b(what|which) (are|were) the (two|three|four|five|six|seven|eight|nine|ten|\d+)\b",
-                   re.IGNORECASE)
+_PLURALS = (r"principles|pillars|domains|areas|steps|elements|components|rights|obligations|requirements|values|"
+            r"recommendations|categories|types|kinds|dimensions|conditions|grounds|duties|functions|competencies|"
+            r"skills|measures|characteristics|models|issues|risks|priorities|limitations|tools|factors|"
+            r"consequences|questions|facilities|services|countries|counties|ministries|examples|safeguards|"
+            r"criteria|options|benefits|challenges|lessons|features|actions|initiatives|projects|agencies")
+#: "What are the four...", "Which principles...", "List the...", "Which OECD countries...", "What must the
+#: notice contain?": an enumeration is wanted.
+_LIST = re.compile(rf"^\W*(list|name|enumerate)\b|^\W*which (\w+ ){{0,2}}\w+(s|ies)\b|"
+                   rf"\b(what|which) ((\w+|'s) ){{0,5}}({_PLURALS})\b|"
+                   r"\b(what|which) (are|were) the (two|three|four|five|six|seven|eight|nine|ten|\d+)\b|"
+                   r"\bwhat (must|should|can|may) .{3,80}\b(contain|specify|include|set out|put in|provide for|"
+                   r"list|cover)\b", re.IGNORECASE)
+#: A figure asked for without "how many": a score, an average, a rank, a rate, a correlation.
+_NUMBER = re.compile(r"\b(what|which)\b.{0,40}\b(score|scores|average|mean|rank|rate|share|percentage|"
+                     r"standard deviation|alpha|correlation|threshold|salary|salaries|dose|budget|fee|fine|"
+                     r"penalty|penalties|cost|price|figure|total)\b|^\W*how (did|does|do) .{2,60}\bscore\b|"
+                     r"^\W*(where|how) did .{2,60}\brank\b|\bhow (strongly|closely) .{2,80}\bcorrelat|"
+                     r"^\W*how (big|large) (was|is|were|are)\b",
+                     re.IGNORECASE)
+#: "What is in...", "What is X doing...", "What does X say about...", "What changed...": an account is wanted.
+_EXPLAIN = re.compile(r"^\W*(what('s| is) (in|the difference|new)\b|what (is|are) .{2,60}\b(doing|about)\W*$|"
+                      r"what (does|did|do|will) .{2,80}\b(say|find|found|require|promise|do|consider|"
+                      r"look like|flag|cover|mean)\b|what (changed|happened)\b|"
+                      r"(what|which) must .{2,80}\b(do|be based on)\b|"
+                      r"(under .{2,80}, )?(when|on what condition|in what case)\b.{2,80}\b(taken|deemed|allowed|"
+                      r"considered|may|can)\b)", re.IGNORECASE)
+#: "According to the code, can the recipient sell it on?": a yes/no question behind a leading phrase.
+_YESNO_AFTER = re.compile(r"^\W*(according to|under|in)\b[^,?]{2,80},\s*(can|may|must|is|are|does|do|did|has|have|"
+                          r"should|will)\b", re.IGNORECASE)
 _FROM_SHAPE = {"duration": "number", "amount": "number", "number": "number", "date": "date", "person": "person",
                "place": "place", "definition": "definition", "yesno": "yesno", "explanation": "explanation"}
 
 
 def question_type(question: str, shape: QuestionShape | None = None) -> str:
-    """The answer type in :data:`QUESTION_TYPES`: :func:`tutor.question.answer_type`'s reading, with
-    amounts and durations as ``number`` and enumerations ("What are the five principles?") as ``list``."""
+    """The answer type in :data:`QUESTION_TYPES`.
+
+    :func:`tutor.question.answer_type` decides what the refusal checks need (does a passage state the date,
+    the amount, the duration?); this reading is for the answer's lead and length, so it also recognises a
+    figure asked without "how many" (a score, a rank, a correlation), an enumeration ("What are the five
+    principles?", "What must the notice contain?") and an account ("What does the Act say about...?").
+    """
     shape = shape or analyse(question)
-    if shape.answer_type not in FACTOID_TYPES | {"duration", "amount"} and (_LIST.search(question) or shape.entity):
+    first = question.split("(", 1)[0]  # a rewritten follow-up carries its topic in brackets
+    if _YESNO_AFTER.search(first):
+        return "yesno"
+    if re.match(r"^\W*what period\b", first, re.IGNORECASE):
+        return "date"
+    if re.match(r"^\W*(where|how) did .{2,60}\brank\b|^\W*how (big|large) (was|is|were|are)\b", first, re.IGNORECASE):
+        return "number"
+    if shape.answer_type in ("date", "duration", "amount", "number", "person", "place", "yesno"):
+        if shape.answer_type == "person" and re.match(r"^\W*what (law|act|regulation|section)\b", first, re.IGNORECASE):
+            return "other"
+        return _FROM_SHAPE[shape.answer_type]
+    if _NUMBER.search(first):
+        return "number"
+    if re.match(r"^\W*which (country|county|city|region)\b", first, re.IGNORECASE):
+        return "place"
+    if _LIST.search(first) or shape.entity:
         return "list"
-    return _FROM_SHAPE.get(shape.answer_type, "other")
+    if _EXPLAIN.search(first):
+        return "explanation"
+    if shape.answer_type in ("definition", "explanation"):
+        return shape.answer_type
+    return "explanation" if re.match(r"^\W*(why|how)\b", first, re.IGNORECASE) else "other"
 
 
 @dataclass(frozen=True)
