@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tutor.extractive import _REFERS_BACK, Candidate
-from tutor.spans import find_span
+from tutor.spans import find_span, latest_date, precision
 from tutor.text import content_terms, split_sentences
 from tutor.understand import Understanding
 
@@ -37,11 +37,16 @@ ENUMERATION_BONUS = 0.3
 REFERS_BACK_PENALTY = 0.5
 #: A factoid's lead may be any sentence at least this relevant (share of the best) that holds the value.
 VALUE_FLOOR = 0.5
+#: The question's predicate words found in the sentence: the strongest sign that it answers.
+PREDICATE_WEIGHT = 0.6
+_TYPE_WORDS = set(content_terms("date day year when many much number amount figure who which what where "
+                                "long time kind type"))
 #: How much an introduction ("X is the country's main law on...") is set back when the question is not "what is X".
 INTRO_PENALTY = 0.3
 _INTRO = re.compile(r"^[^,;:]{2,90}?\b(is|are|was|were)\s+(the|a|an|one of|Kenya's|the country's|Africa's)\b|"
                     r"^[^,;:]{2,90}?\b(looks at|describes|sets out|covers|deals with|is about)\b")
-_YEARS = re.compile(r"\b(?:19|20)\d{2}\b")
+#: A dated figure may displace the best lead only if it answers nearly as well (share of its lead score).
+NEWEST_SHARE = 0.9
 _ENUMERATION = re.compile(r":\s*\S.*[,;]|(?:[^,;]+[,;]){2,}[^,;]*\b(and|or)\b")
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*")
 
@@ -67,11 +72,27 @@ def own_values(understood: Understanding) -> frozenset[str]:
     return frozenset(understood.shape.names + understood.shape.numbers + tuple(words))
 
 
+def predicate_terms(understood: Understanding) -> set[str]:
+    """What the question says about its subject ("assented", "launched", "services"), without the subject's
+    own name and the words that only say what kind of answer is wanted ("date", "how many"): the words a
+    sentence must share to answer rather than merely be about the same thing."""
+    named = set(content_terms(" ".join(understood.shape.names + understood.shape.numbers)))
+    return set(content_terms(understood.question)) - named - _TYPE_WORDS
+
+
 def introduces(text: str) -> bool:
     """"eCitizen is Kenya's online platform for...", "The OECD paper looks at...": a sentence that
     introduces its subject and states nothing specific (no figure, no date), so it should not lead an
     answer to a how, why or what-does question."""
     return bool(_INTRO.match(text)) and not re.search(r"\d", re.sub(r"\[\d+\]", "", text))
+
+
+def counts_what_is_asked(text: str, asked: set[str]) -> bool:
+    """"22,510 services" for "How many services...?": a figure followed closely by a word of the question."""
+    for match in re.finditer(r"\d[\d,.]*\s*(?:\w+\s+){0,2}?(\w+)", text):
+        if set(content_terms(match.group(1))) & asked:
+            return True
+    return False
 
 
 def enumerates(text: str) -> bool:
@@ -89,11 +110,14 @@ def lead_score(cand: Candidate, understood: Understanding, best: float) -> float
     # is answered by the sentence that says "came into force", not by the one that names the Act.
     asked = set(content_terms(understood.question))
     said = len(asked & terms) / len(asked) if asked else 0.0
+    wanted = predicate_terms(understood)
     score = cand.score / best if best > 0 else 0.0
+    score += PREDICATE_WEIGHT * (len(wanted & terms) / len(wanted) if wanted else 0.0)
     if understood.factoid:
         span = find_span(understood.question_type, cand.text, own_values(understood))
-        if span:
-            score += SPAN_BONUS if not re.fullmatch(r"[\d,.]+", span) else SPAN_BONUS / 2  # a bare figure counts less
+        score += SPAN_BONUS * precision(understood.question_type, span)
+        if understood.question_type == "number" and counts_what_is_asked(cand.text, asked):
+            score += SPAN_BONUS / 2
     else:
         if understood.question_type == "list" and enumerates(cand.text):
             score += ENUMERATION_BONUS
@@ -121,11 +145,13 @@ def lead_and_more(ordered: Sequence[Candidate], ranked: Sequence[Candidate], und
     first = max(pool, key=lambda c: (lead_score(c, understood, best), -pool.index(c)))
     if understood.factoid:
         # A factoid's lead must hold the value: the best sentence that does, if one is relevant enough.
-        holding = [c for c in pool if c.score >= best * VALUE_FLOOR
+        wider = pool + [c for c in ranked if c.score >= best * VALUE_FLOOR
+                        and (c.passage_index, c.position) not in {(p.passage_index, p.position) for p in pool}]
+        holding = [c for c in wider if c.score >= best * VALUE_FLOOR
                    and find_span(understood.question_type, c.text, own)]
         if holding and first not in holding:
-            first = max(holding, key=lambda c: (lead_score(c, understood, best), -pool.index(c)))
-        first = newest_figure(first, holding, understood)
+            first = max(holding, key=lambda c: (lead_score(c, understood, best), -wider.index(c)))
+        first = newest_figure(first, holding, understood, best)
     lead = [first]
     rest = [c for c in ordered if (c.passage_index, c.position) != (first.passage_index, first.position)]
     if not understood.factoid:
@@ -143,22 +169,19 @@ def lead_and_more(ordered: Sequence[Candidate], ranked: Sequence[Candidate], und
     return Selection(tuple(lead), tuple(rest), span)
 
 
-def newest_figure(first: Candidate, holding: Sequence[Candidate], understood: Understanding) -> Candidate:
-    """For "how many" questions, when several sentences give a dated figure ("5,000 services in June
-    2023", "22,510 services in December 2025"), the most recent one leads; the others stay in the answer
-    with their own dates, so a reader sees that the figures differ and when each was true."""
+def newest_figure(first: Candidate, holding: Sequence[Candidate], understood: Understanding,
+                  best: float) -> Candidate:
+    """For "how many" questions, when several sentences that answer about as well give a dated figure
+    ("5,000 services in June 2023", "22,510 services on 7 Dec 2025"), the most recent one leads; the others
+    stay in the answer with their own dates, so a reader sees that the figures differ and when each held."""
     if understood.question_type != "number":
         return first
-
-    def latest(c: Candidate) -> int:
-        own = set(understood.shape.numbers)
-        years = [int(y) for y in _YEARS.findall(c.text) if y not in own]
-        return max(years) if years else 0
-
-    dated = [c for c in holding if latest(c)]
-    if len(dated) < 2 or not latest(first):
+    floor = NEWEST_SHARE * lead_score(first, understood, best)
+    close = [c for c in holding if lead_score(c, understood, best) >= floor]
+    dated = [c for c in close if latest_date(c.text)]
+    if len(dated) < 2 or not latest_date(first.text):
         return first
-    return max(dated, key=lambda c: (latest(c), c.score))
+    return max(dated, key=lambda c: (latest_date(c.text), lead_score(c, understood, best)))
 
 
 def _pairs(first: Candidate, second: Candidate) -> bool:

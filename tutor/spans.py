@@ -16,7 +16,7 @@ _MONTHS = (r"(?:January|February|March|April|May|June|July|August|September|Octo
 _YEAR = r"(?:1[89]|20)\d{2}"
 #: Most precise first: "16 November 2020", "November 16, 2020", "16/11/2020", "November 2023", "2019".
 _DATES = [re.compile(p) for p in (
-    rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\s*,?\s+{_YEAR}\b",
+    rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s*[–-]\s*\d{{1,2}}(?:st|nd|rd|th)?)?\s+{_MONTHS}\s*,?\s+{_YEAR}\b",
     rf"\b{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?\s*,\s*{_YEAR}\b",
     rf"\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{1,2}}/\d{{1,2}}/{_YEAR}\b",
     rf"\b{_MONTHS}\s+{_YEAR}\b",
@@ -74,8 +74,8 @@ def find_span(question_type: str, sentence: str, own: Collection[str] = ()) -> s
         found = _first(_AMOUNTS, undated, own)
         if found:
             return found
-        return next((m.group(0) for m in _BARE.finditer(undated)
-                     if m.group(0) not in own and not _YEAR_ONLY.match(m.group(0))), "")
+        return next((m.group(0).rstrip(",") for m in _BARE.finditer(undated)
+                     if m.group(0).rstrip(",") not in own and not _YEAR_ONLY.match(m.group(0).rstrip(","))), "")
     if question_type == "person":
         for match in _NAME.finditer(sentence):
             name = _name(match.group(0), own)
@@ -98,6 +98,40 @@ def _name(found: str, own: Collection[str]) -> str:
     if not parts or all(p in own or p.lower() in _JOINERS for p in parts):
         return ""
     return " ".join(parts)
+
+
+_MONTH_NUMBER = {m: i for i, names in enumerate(
+    [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+     ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+     ("dec", "december")], start=1) for m in names}
+
+
+def latest_date(sentence: str) -> tuple[int, int]:
+    """The latest (year, month) among the sentence's dates with a month ("7 Dec 2025", "June 2023");
+    (0, 0) when it has none. Bare years are left out: "2022–2032" names a plan, not when a figure held."""
+    found = []
+    for pattern in _DATES[:2] + _DATES[3:4]:
+        for match in pattern.finditer(sentence):
+            text = match.group(0)
+            month = next((n for w, n in _MONTH_NUMBER.items() if re.search(rf"\b{w}\b", text, re.IGNORECASE)), 0)
+            year = re.search(_YEAR, text)
+            if year and month:
+                found.append((int(year.group(0)), month))
+    return max(found, default=(0, 0))
+
+
+def precision(question_type: str, span: str) -> float:
+    """How exact a span is, from 0 to 1: a full date beats a month, which beats a bare year; a figure with
+    its unit or currency beats a bare figure. The lead prefers the more exact answer."""
+    if not span:
+        return 0.0
+    if question_type == "date":
+        if _DATES[0].fullmatch(span) or _DATES[1].fullmatch(span) or _DATES[2].fullmatch(span):
+            return 1.0
+        return 0.7 if _DATES[3].fullmatch(span) else 0.4
+    if question_type == "number":
+        return 0.5 if _BARE.fullmatch(span) else 1.0
+    return 1.0
 
 
 def holds_value(question_type: str, sentence: str, own: Collection[str] = ()) -> bool:

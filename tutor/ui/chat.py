@@ -277,7 +277,10 @@ class ChatView:
                         gr.Markdown(f"**{topic}**", elem_classes=["mw-topic"])
                         self.examples += [gr.Button(q, size="sm", elem_classes=["mw-example"]) for q in questions]
         self.turns = gr.State([])
+        # The choice lives in the browser (it survives a reload) and, for the handlers, in this session's
+        # state (a script calling /chat has no browser storage and gets Brief).
         self.length_saved = gr.BrowserState(BRIEF, storage_key=LENGTH_KEY)
+        self.length_now = gr.State(BRIEF)
         self.ratings = gr.State({})
         self.pending = gr.State(None)
         self._wire()
@@ -314,15 +317,17 @@ class ChatView:
     def _set_length(length: str, turns: list[Turn]) -> tuple[Any, ...]:
         """Show the conversation at the chosen length and remember the choice in this browser."""
         length = length if length in (BRIEF, DETAILED) else BRIEF
-        return messages(turns, detailed=length == DETAILED), length
+        return messages(turns, detailed=length == DETAILED), length, length
 
     @staticmethod
-    def _restore_length(saved: str) -> str:
-        return saved if saved in (BRIEF, DETAILED) else BRIEF
+    def _restore_length(saved: str) -> tuple[str, str]:
+        length = saved if saved in (BRIEF, DETAILED) else BRIEF
+        return length, length
 
     def on_load(self, demo: gr.Blocks) -> None:
         """Put back this browser's Brief / Detailed choice when the page opens."""
-        demo.load(self._restore_length, [self.length_saved], [self.length], api_visibility="private", queue=False)
+        demo.load(self._restore_length, [self.length_saved], [self.length, self.length_now],
+                  api_visibility="private", queue=False)
 
     def _clear(self) -> tuple[Any, ...]:
         empty = Frame([], render.sources_html(()), "", (), [])
@@ -352,16 +357,16 @@ class ChatView:
 
     def _wire(self) -> None:
         common: dict[str, Any] = {"concurrency_id": "answer", "show_progress": "hidden"}
-        self.question.submit(self._respond, [self.question, self.turns, self.length], self._outputs, api_name="chat",
+        self.question.submit(self._respond, [self.question, self.turns, self.length_now], self._outputs, api_name="chat",
                              api_visibility="undocumented", **common)
-        self.ask_button.click(self._respond, [self.question, self.turns, self.length], self._outputs,
+        self.ask_button.click(self._respond, [self.question, self.turns, self.length_now], self._outputs,
                               api_visibility="private", **common)
         for button in [*self.suggestions, *self.examples]:
-            button.click(self._respond, [button, self.turns, self.length], self._outputs, api_visibility="private",
+            button.click(self._respond, [button, self.turns, self.length_now], self._outputs, api_visibility="private",
                          **common)
-        self.simpler.click(self._simplify, [self.turns, self.length], self._outputs, api_visibility="private",
+        self.simpler.click(self._simplify, [self.turns, self.length_now], self._outputs, api_visibility="private",
                            **common)
-        self.length.change(self._set_length, [self.length, self.turns], [self.chatbot, self.length_saved],
+        self.length.change(self._set_length, [self.length, self.turns], [self.chatbot, self.length_saved, self.length_now],
                            api_visibility="private", queue=False)
         self.clear.click(self._clear, None, [*self._outputs, self.ratings, self.pending, self.reason_panel],
                          api_visibility="private", queue=False)
@@ -386,5 +391,5 @@ class ChatView:
 
         outputs = [self.question, tabs] if tabs is not None else [self.question]
         trigger.click(fill, inputs, outputs, queue=False, api_visibility="private").then(
-            self._respond, [self.question, self.turns, self.length], self._outputs, api_visibility="private",
+            self._respond, [self.question, self.turns, self.length_now], self._outputs, api_visibility="private",
             concurrency_id="answer", show_progress="hidden")
