@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tutor.extractive import _REFERS_BACK, Candidate
 from tutor.spans import find_span, latest_date, precision
@@ -76,8 +77,14 @@ def predicate_terms(understood: Understanding) -> set[str]:
     """What the question says about its subject ("assented", "launched", "services"), without the subject's
     own name and the words that only say what kind of answer is wanted ("date", "how many"): the words a
     sentence must share to answer rather than merely be about the same thing."""
-    named = set(content_terms(" ".join(understood.shape.names + understood.shape.numbers)))
-    return set(content_terms(understood.question)) - named - _TYPE_WORDS
+    named = _terms(" ".join(understood.shape.names + understood.shape.numbers))
+    return set(_terms(understood.question) - named - _TYPE_WORDS)
+
+
+@lru_cache(maxsize=256)
+def _terms(text: str) -> frozenset[str]:
+    """Content terms of a question, computed once per question rather than once per candidate sentence."""
+    return frozenset(content_terms(text))
 
 
 def introduces(text: str) -> bool:
@@ -108,7 +115,7 @@ def lead_score(cand: Candidate, understood: Understanding, best: float) -> float
     overlap = len(focus & terms) / len(focus) if focus else 0.0
     # The user's own words, not the topic a follow-up was rewritten with: "When did it come into force?"
     # is answered by the sentence that says "came into force", not by the one that names the Act.
-    asked = set(content_terms(understood.question))
+    asked = _terms(understood.question)
     said = len(asked & terms) / len(asked) if asked else 0.0
     wanted = predicate_terms(understood)
     score = cand.score / best if best > 0 else 0.0
@@ -145,8 +152,9 @@ def lead_and_more(ordered: Sequence[Candidate], ranked: Sequence[Candidate], und
     first = max(pool, key=lambda c: (lead_score(c, understood, best), -pool.index(c)))
     if understood.factoid:
         # A factoid's lead must hold the value: the best sentence that does, if one is relevant enough.
+        in_pool = {(p.passage_index, p.position) for p in pool}
         wider = pool + [c for c in ranked if c.score >= best * VALUE_FLOOR
-                        and (c.passage_index, c.position) not in {(p.passage_index, p.position) for p in pool}]
+                        and (c.passage_index, c.position) not in in_pool]
         holding = [c for c in wider if c.score >= best * VALUE_FLOOR
                    and find_span(understood.question_type, c.text, own)]
         if holding and first not in holding:
