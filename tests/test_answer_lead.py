@@ -25,8 +25,8 @@ from tutor.spans import find_span, latest_date
 from tutor.store import open_store
 from tutor.text import split_sentences
 from tutor.tutor import Tutor
-from tutor.understand import understand
 from tutor.ui import render
+from tutor.understand import understand
 
 ASSENT = "On what date was the Computer Misuse and Cybercrimes Act assented to?"
 UNESCO = [{"role": "user", "content": "What is UNESCO's Recommendation on the Ethics of AI?"},
