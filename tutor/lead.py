@@ -102,6 +102,14 @@ def counts_what_is_asked(text: str, asked: set[str]) -> bool:
     return False
 
 
+def latest_counted(text: str, asked: frozenset[str], own: frozenset[str]) -> str:
+    """In "grew from 5,000 services (June 2023) ... to 22,510 services (as of 7 Dec 2025)", the last figure
+    that counts what was asked: a story of growth ends with its newest figure. "" if fewer than two."""
+    found = [m.group(1) for m in re.finditer(r"(?<![\w.\[])(\d[\d,.]*\d|\d)\s+(\w+)", re.sub(r"\[\d+\]", "", text))
+             if m.group(1) not in own and set(content_terms(m.group(2))) & asked]
+    return found[-1] if len(found) >= 2 else ""
+
+
 def enumerates(text: str) -> bool:
     """Does the sentence list things ("a, b, c and d"; "four functions: ...")?"""
     return bool(_ENUMERATION.search(text))
@@ -174,6 +182,9 @@ def lead_and_more(ordered: Sequence[Candidate], ranked: Sequence[Candidate], und
     if rest and _words(lead) + len(rest[0].text.split()) <= FACTOID_WORDS and _pairs(first, rest[0]):
         lead.append(rest.pop(0))
     span = next((s for s in (find_span(understood.question_type, c.text, own) for c in lead) if s), "")
+    if span and understood.question_type == "number":
+        holder = next(c.text for c in lead if span in c.text)
+        span = latest_counted(holder, _terms(understood.question), own) or span
     return Selection(tuple(lead), tuple(rest), span)
 
 
