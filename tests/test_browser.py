@@ -112,3 +112,31 @@ def test_phone_width_example_and_follow_up(browser: Any, app_server: str) -> Non
     page.screenshot(path=str(DOCS / "chat-phone.png"), full_page=True,
                     clip={"x": 0, "y": 0, "width": 390, "height": min(height, 1900)})
     page.close()
+
+
+def test_brief_folds_more_from_the_sources_and_detailed_is_remembered(browser: Any, app_server: str) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 860})
+    page.goto(app_server)
+    page.get_by_label("Your question").fill("On what date was the Computer Misuse and Cybercrimes Act assented to?")
+    page.keyboard.press("Enter")
+    wait_for_answer(page)
+    chat = page.locator("#mw-chatbot")
+    assert chat.locator("strong.mw-answer-span").first.inner_text() == "16 May 2018"
+    assert page.locator("#mw-sources strong.mw-answer-span").first.inner_text() == "16 May 2018"
+    more = chat.locator("details.mw-more").last
+    assert more.locator("summary").inner_text() == "More from the sources"
+    assert more.evaluate("d => d.open") is False, "Brief folds the rest of the answer"
+
+    page.locator("#mw-length").get_by_label("Detailed").check()
+    page.wait_for_function("() => { const d = [...document.querySelectorAll('#mw-chatbot details.mw-more')].pop();"
+                           " return d && d.open; }", timeout=10_000)
+    page.reload()
+    page.get_by_label("Your question").wait_for()
+    page.wait_for_function("() => document.querySelector('#mw-length input[value=\"Detailed\"]')?.checked",
+                           timeout=10_000)
+    page.get_by_label("Your question").fill("How many services are on eCitizen?")
+    page.keyboard.press("Enter")
+    wait_for_answer(page)
+    assert page.locator("#mw-chatbot details.mw-more").last.evaluate("d => d.open") is True, \
+        "the Detailed choice survives a reload and applies to new answers"
+    page.close()

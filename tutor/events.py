@@ -95,7 +95,7 @@ class Done:
     """The final event: everything about the answer in one place."""
 
     answer: str  # the body followed by the "Sources:" list
-    body: str  # the answer alone, with its [n] markers
+    body: str  # the lead answer alone, with its [n] markers: what /ask and the chat show first
     sources: tuple[Source, ...]  # the cited passages, numbered as in the answer
     retrieved: tuple[Source, ...]  # every retrieved passage in rank order (n = rank), for evaluation
     refused: bool
@@ -105,11 +105,22 @@ class Done:
     timings_ms: dict[str, float] = field(default_factory=dict)
     suggestions: tuple[str, ...] = ()
     notices: tuple[str, ...] = ()
+    #: The rest of what was relevant, with its [n] markers ("More from the sources"): never dropped.
+    more: str = ""
+    #: What the question asked for (:data:`tutor.understand.QUESTION_TYPES`).
+    question_type: str = ""
+    #: The exact answer ("16 November 2020") as the lead sentence words it; empty when none was found.
+    span: str = ""
+
+    @property
+    def reply(self) -> str:
+        """The whole reply, lead then more: what key-fact recall and citation precision are measured on."""
+        return f"{self.body} {self.more}".strip() if self.more else self.body
 
     @property
     def cited(self) -> tuple[Source, ...]:
         """Only the sources whose ``[n]`` appears in the answer."""
-        return tuple(s for s in self.sources if f"[{s.n}]" in self.answer)
+        return tuple(s for s in self.sources if f"[{s.n}]" in self.answer or f"[{s.n}]" in self.more)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

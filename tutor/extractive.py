@@ -17,6 +17,7 @@ import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -25,6 +26,10 @@ from tutor.embeddings import embed_matrix
 from tutor.retrieval import Passage
 from tutor.sentence_vectors import SentenceVectors, sentence_key
 from tutor.text import content_terms, looks_like_instruction, split_sentences
+
+if TYPE_CHECKING:
+    from tutor.lead import Selection
+    from tutor.understand import Understanding
 
 log = logging.getLogger(__name__)
 
@@ -203,10 +208,25 @@ class ExtractiveAnswerer:
         ``focus`` is the user's own wording of a follow-up ("What fines can it impose?") when ``question``
         is its rewrite: the rewrite finds the right passages, the focus picks the sentences that answer.
         """
+        return self.select_scored(question, passages, focus)[0]
+
+    def answer(self, question: str, passages: Sequence[Passage], focus: str | None = None,
+               understood: Understanding | None = None) -> Selection:
+        """The chosen sentences split into the lead (what the question asked, first) and the rest."""
+        ordered, scored = self.select_scored(question, passages, focus)
+        from tutor.lead import Selection, lead_and_more  # the lead rules live beside the answerer
+
+        if understood is None:
+            return Selection(tuple(ordered[:1]), tuple(ordered[1:]))
+        return lead_and_more(ordered, scored, understood)
+
+    def select_scored(self, question: str, passages: Sequence[Passage], focus: str | None = None,
+                      ) -> tuple[list[Candidate], list[Candidate]]:
+        """:meth:`select`'s sentences, and every candidate with its score (best first) for the lead to choose."""
         cfg = self.config
         cands = self.candidates(passages)
         if not cands:
-            return []
+            return [], []
         queries = [question] if not focus or focus == question else [question, focus]
         q_vecs = embed_matrix(self.embeddings, queries, cached=True)
         s_vecs = self.sentence_matrix(passages, cands, q_vecs.shape[1])
@@ -222,6 +242,8 @@ class ExtractiveAnswerer:
             if cand.advice and not asks_why:
                 score -= cfg.advice_penalty
             scored.append((score, cand))
+        ranked = [Candidate(c.passage_index, c.position, c.text, score, c.advice)
+                  for score, c in sorted(scored, key=lambda item: -item[0])]
         chosen = self._greedy(scored, {id(c): v for c, v in zip(cands, s_vecs)}, set().union(*term_sets))
         picked = chosen
         # Reading order: the passage holding the best sentence first, each passage's sentences in its own order;
@@ -235,4 +257,4 @@ class ExtractiveAnswerer:
         if best is not ordered[0] and not _REFERS_BACK.match(best.text):
             ordered.remove(best)
             ordered.insert(0, best)
-        return ordered
+        return ordered, ranked

@@ -20,13 +20,15 @@ from tutor.embeddings import embed_matrix
 from tutor.errors import BackendError
 from tutor.events import AnswerDelta, Done, Event, Notice, Source, SourcesEvent
 from tutor.extractive import ExtractiveAnswerer, ExtractiveConfig
-from tutor.followup import Message, condense, condense_with_llm, may_continue, with_previous_topic
+from tutor.followup import Message
+from tutor.lead import split_reply
 from tutor.lexical import LexicalCache
 from tutor.llm import CitationChecker, backend_label, build_messages, stream_verified
-from tutor.question import analyse, states_answer
+from tutor.question import QuestionShape, states_answer
 from tutor.retrieval import HybridRetriever, Passage, RetrievalConfig
 from tutor.store import ChunkStore
 from tutor.text import content_terms, split_sentences
+from tutor.understand import Understanding, understand
 
 log = logging.getLogger(__name__)
 
@@ -173,8 +175,8 @@ class Tutor:
         if not question:
             yield from self._finish("Please type a question.", (), True, question, question, timings, started)
             return
-        standalone = (condense_with_llm(self.chat_model, question, history) if self.chat_model is not None and history
-                      else condense(question, history))
+        understood = understand(question, history, self.chat_model)
+        standalone = understood.standalone
         timings["rewrite_ms"] = _ms(started)
         if self.store.count() == 0:
             text = "The library is empty: run `python ingest.py` or upload documents in the Library tab first."
@@ -182,21 +184,14 @@ class Tutor:
             yield from self._finish(text, (), True, question, standalone, timings, started)
             return
         t = time.perf_counter()
-        passages = self._retrieve(standalone, filters, as_of)
-        nearby = passages  # what a refusal names as the closest topics
-        supported = self.refusal.supported(standalone, passages)
-        if history and standalone == question and (may_continue(question) or not supported):
-            standalone, passages, nearby = self._continue_topic(question, history, filters, passages, supported,
-                                                                as_of)
-            supported = self.refusal.supported(standalone, passages)
-        if supported and not self._states_a_value(standalone, passages):
-            log.info("refused %r: no passage states the %s it asks for", standalone, analyse(standalone).entity or analyse(standalone).answer_type)
-            supported = False
+        understood, passages, nearby, supported = self._retrieve_understood(understood, filters, as_of)
+        standalone = understood.standalone
         timings["retrieval_ms"] = _ms(t)
         if not supported:
             text = self._refusal_text(nearby)
             yield AnswerDelta(text)
-            yield from self._finish(text, (), True, question, standalone, timings, started, passages)
+            yield from self._finish(text, (), True, question, standalone, timings, started, passages,
+                                    understood=understood)
             return
         t = time.perf_counter()
         notices: list[str] = []
@@ -204,15 +199,15 @@ class Tutor:
             try:
                 body_parts: list[str] = []
                 sources: tuple[Source, ...] = ()
-                for delta, sources in self._llm_answer(standalone, passages, simple):
+                for delta, sources in self._llm_answer(standalone, passages, simple, understood):
                     body_parts.append(delta)
                     yield AnswerDelta(delta if len(body_parts) == 1 else " " + delta)
                 if body_parts:
                     timings["answer_ms"] = _ms(t)
-                    body = " ".join(body_parts)
+                    body, more, span = split_reply(" ".join(body_parts), understood)
                     yield SourcesEvent(sources)
                     yield from self._finish(body, sources, False, question, standalone, timings, started, passages,
-                                            backend=self.backend)
+                                            backend=self.backend, more=more, understood=understood, span=span)
                     return
                 notices.append("The language model's answer could not be checked against the library, so here is "
                                "the offline answer instead.")
@@ -221,17 +216,19 @@ class Tutor:
                 notices.append(f"The language model did not answer ({exc}); here is the offline answer instead.")
             for note in notices:
                 yield Notice(note)
-        body, sources = self._extractive_answer(standalone, passages, simple, focus=question)
+        body, more, sources, span = self._extractive_answer(standalone, passages, simple, focus=question,
+                                                            understood=understood)
         timings["answer_ms"] = _ms(t)
         if not body:
             text = self._refusal_text(passages)
             yield AnswerDelta(text)
-            yield from self._finish(text, (), True, question, standalone, timings, started, passages, notices=notices)
+            yield from self._finish(text, (), True, question, standalone, timings, started, passages, notices=notices,
+                                    understood=understood)
             return
         yield AnswerDelta(body)
         yield SourcesEvent(sources)
         yield from self._finish(body, sources, False, question, standalone, timings, started, passages,
-                                notices=notices)
+                                notices=notices, more=more, understood=understood, span=span)
 
     def _retrieve(self, query: str, filters: dict[str, str] | None, as_of: str | None) -> list[Passage]:
         """Retrieve, passing ``as_of`` only when asked (an injected retriever may not know versions)."""
@@ -239,23 +236,44 @@ class Tutor:
             return self.retriever.retrieve(query, filters=filters, as_of=as_of)
         return self.retriever.retrieve(query, filters=filters)
 
-    def _continue_topic(self, question: str, history: Sequence[Message], filters: dict[str, str] | None,
+    def _retrieve_understood(self, understood: Understanding, filters: dict[str, str] | None, as_of: str | None,
+                             ) -> tuple[Understanding, list[Passage], list[Passage], bool]:
+        """Retrieve for the question; settle a reading left open; check support and the value asked for.
+
+        Returns the understanding as settled, its passages, the passages a refusal should name as the closest
+        topics, and whether the library supports an answer.
+        """
+        passages = self._retrieve(understood.standalone, filters, as_of)
+        nearby = passages  # what a refusal names as the closest topics
+        supported = self.refusal.supported(understood.standalone, passages)
+        if understood.alternative and (understood.ambiguous or not supported):
+            standalone, passages, nearby = self._continue_topic(understood, filters, passages, supported, as_of)
+            understood = understood.resolved(standalone)
+            supported = self.refusal.supported(standalone, passages)
+        understood = understood.resolved(understood.standalone)
+        if supported and not self._states_a_value(understood.shape, passages):
+            log.info("refused %r: no passage states the %s it asks for", understood.standalone,
+                     understood.shape.entity or understood.shape.answer_type)
+            supported = False
+        return understood, passages, nearby, supported
+
+    def _continue_topic(self, understood: Understanding, filters: dict[str, str] | None,
                         passages: list[Passage], supported: bool,
                         as_of: str | None = None) -> tuple[str, list[Passage], list[Passage]]:
         """A question in a conversation that may continue its topic: read it both ways, let the library decide.
 
         Called when the question is too short to tell ("How many are promised?", "What is phishing?") or
         finds no support on its own ("Can an organisation appeal?"). The reading on the previous turn's
-        topic is possible only if the library supports it and its passages mention all but at most one
-        of the user's own content words, and at least one ("How many hospitals use electronic medical
-        records?" after a question on eCitizen is not, and stays refused). It wins unless the question
-        alone is supported and leads to a passage clearly closer to its own words (cosine margin
-        :data:`NEW_SUBJECT_MARGIN`: "What is phishing?" after the EU AI Act finds the cybercrimes note,
-        0.49 against 0.10). ``supported`` is whether the question alone is. Returns the question to
-        answer, its passages, and the passages a refusal should name as the closest topics (the
+        topic (``understood.alternative``) is possible only if the library supports it and its passages
+        mention all but at most one of the user's own content words, and at least one ("How many hospitals
+        use electronic medical records?" after a question on eCitizen is not, and stays refused). It wins
+        unless the question alone is supported and leads to a passage clearly closer to its own words
+        (cosine margin :data:`NEW_SUBJECT_MARGIN`: "What is phishing?" after the EU AI Act finds the
+        cybercrimes note, 0.49 against 0.10). ``supported`` is whether the question alone is. Returns the
+        question to answer, its passages, and the passages a refusal should name as the closest topics (the
         conversation's topic first).
         """
-        retry = with_previous_topic(question, history)
+        question, retry = understood.question, understood.alternative
         if retry is None:
             return question, passages, passages
         found = self._retrieve(retry, filters, as_of)
@@ -268,12 +286,11 @@ class Tutor:
         log.info("follow-up %r read as %r", question, retry)
         return retry, found, found
 
-    def _states_a_value(self, question: str, passages: Sequence[Passage]) -> bool:
+    def _states_a_value(self, shape: QuestionShape, passages: Sequence[Passage]) -> bool:
         """For a question that asks for a value (a number, an amount, a date, a duration): does a sentence of
         the quotable passages state one beside the question's subject, in a passage that mentions every
         name and number the question gives? Other questions pass. This is what refuses "What fine applies
         under regulation 48?" when the library holds regulations 36 to 41, however similar they sound."""
-        shape = analyse(question)
         if not shape.checked:
             return True
         candidates = quotable(list(passages) + self._rest_of_top_document(quotable(passages)))
@@ -307,22 +324,25 @@ class Tutor:
 
     # --- backends ------------------------------------------------------------------------------
     def _extractive_answer(self, question: str, passages: Sequence[Passage], simple: bool,
-                           focus: str | None = None) -> tuple[str, tuple[Source, ...]]:
+                           focus: str | None = None, understood: Understanding | None = None,
+                           ) -> tuple[str, str, tuple[Source, ...], str]:
+        """The lead, the rest ("more"), their sources numbered in that order, and the exact answer span."""
         passages = quotable(list(passages) + self._rest_of_top_document(quotable(passages)))
         answerer = self.extractive
         if simple:
             answerer = ExtractiveAnswerer(self.embeddings, ExtractiveConfig(max_sentences=3, max_words=70, novelty_weight=0.0),
                                           sentence_vectors=self.extractive.sentence_vectors)
-        chosen = answerer.select(question, passages, focus)
+        selection = answerer.answer(question, passages, focus, understood)
         numbers: dict[int, int] = {}
         cited: dict[int, list[str]] = {}
-        sentences = []
-        for cand in chosen:
-            n = numbers.setdefault(cand.passage_index, len(numbers) + 1)
-            cited.setdefault(cand.passage_index, []).append(cand.text)
-            sentences.append(with_marker(cand.text, n))
+        parts: tuple[list[str], list[str]] = ([], [])
+        for part, cands in zip(parts, (selection.lead, selection.more)):
+            for cand in cands:
+                n = numbers.setdefault(cand.passage_index, len(numbers) + 1)
+                cited.setdefault(cand.passage_index, []).append(cand.text)
+                part.append(with_marker(cand.text, n))
         sources = tuple(to_source(n, passages[i], cited[i]) for i, n in numbers.items())
-        return " ".join(sentences), sources
+        return " ".join(parts[0]), " ".join(parts[1]), sources, selection.span
 
     def _rest_of_top_document(self, passages: Sequence[Passage]) -> list[Passage]:
         """The other chunks of the best-matching document, so its specific sections can be quoted too.
@@ -341,14 +361,15 @@ class Tutor:
         rest = [cid for cid in ids if cid not in seen][: self.expand_limit]
         return [Passage(h.id, h.text, h.metadata, dense=passages[0].dense) for h in self.store.get(rest)]
 
-    def _llm_answer(self, question: str, passages: Sequence[Passage],
-                    simple: bool) -> Iterator[tuple[str, tuple[Source, ...]]]:
+    def _llm_answer(self, question: str, passages: Sequence[Passage], simple: bool,
+                    understood: Understanding | None = None) -> Iterator[tuple[str, tuple[Source, ...]]]:
         """Verified sentences, renumbered so sources run [1], [2]... in order of first citation."""
         passages = quotable(passages)
         checker = CitationChecker(self.embeddings, passages)
         numbers: dict[int, int] = {}
         cited: dict[int, list[str]] = {}
-        for sentence in stream_verified(self.chat_model, build_messages(question, passages, simple), checker):
+        messages = build_messages(question, passages, simple, understood.question_type if understood else "")
+        for sentence in stream_verified(self.chat_model, messages, checker):
             def renumber(match: re.Match[str]) -> str:
                 original = int(match.group(1))
                 return f"[{numbers.setdefault(original, len(numbers) + 1)}]"
@@ -384,7 +405,8 @@ class Tutor:
 
     def _finish(self, body: str, sources: Sequence[Source], refused: bool, question: str, standalone: str,
                 timings: dict[str, float], started: float, passages: Sequence[Passage] = (),
-                backend: str = "offline (extractive)", notices: Sequence[str] = ()) -> Iterator[Event]:
+                backend: str = "offline (extractive)", notices: Sequence[str] = (), more: str = "",
+                understood: Understanding | None = None, span: str = "") -> Iterator[Event]:
         timings["total_ms"] = _ms(started)
         note = versions.superseded_note(sources)
         body = f"{body}\n\n{note}" if note else body
@@ -393,6 +415,7 @@ class Tutor:
             answer=body + sources_block(sources), body=body, sources=tuple(sources), retrieved=retrieved,
             refused=refused, backend=backend, question=question, standalone_question=standalone,
             timings_ms=timings, suggestions=() if refused else self._suggestions(sources), notices=tuple(notices),
+            more=more, question_type=understood.question_type if understood else "", span=span,
         )
 
 

@@ -50,7 +50,8 @@ def parse_threshold(spec: str) -> tuple[str, float]:
 
 def lower_is_better(metric: str) -> bool:
     base = metric.rsplit(".", 1)[-1]
-    return base.startswith("latency") or base.endswith("_ms") or base == "false_refusal_rate"
+    return (base.startswith(("latency", "words_")) or base.endswith("_ms")
+            or base == "false_refusal_rate")
 
 
 def check_gates(summary: Mapping[str, float | None], thresholds: Sequence[tuple[str, float]]) -> list[Gate]:

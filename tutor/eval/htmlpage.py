@@ -116,6 +116,8 @@ def fmt(name: str, value: float | None) -> str:
         return "n/a"
     if name.endswith("_ms"):
         return f"{value:,.0f} ms"
+    if name.startswith("words_"):
+        return f"{value:,.0f} words"
     return f"{value * 100:.1f}%" if name != "mrr" else f"{value:.3f}"
 
 
@@ -127,7 +129,8 @@ def _delta(name: str, delta: float | None) -> str:
     better = (delta > 0) != lower_is_better(name)
     colour = GREEN if better else RED
     arrow = "▲" if delta > 0 else "▼"
-    shown = f"{delta:+,.0f} ms" if name.endswith("_ms") else (f"{delta:+.3f}" if name == "mrr" else f"{delta * 100:+.1f} pts")
+    shown = (f"{delta:+,.0f} ms" if name.endswith("_ms") else f"{delta:+,.0f} words" if name.startswith("words_")
+             else f"{delta:+.3f}" if name == "mrr" else f"{delta * 100:+.1f} pts")
     return f'<div class="delta" style="color:{colour}">{arrow} {shown} vs baseline</div>'
 
 
@@ -219,14 +222,32 @@ TOPIC_COLUMNS = (("pass_rate", "Fully right"), ("hit_at_k", "Right source found"
                  ("false_refusal_rate", "Wrongly declined ↓"))
 
 
-def topic_table(by_topic: Mapping[str, Mapping[str, float | None]]) -> str:
-    head = "".join(f"<th>{_e(label)}</th>" for _, label in TOPIC_COLUMNS)
+#: The breakdown by question type: does the lead answer what was asked, at the length the type needs?
+TYPE_COLUMNS = (("answer_leads", "First sentence answers"), ("words_p50", "Words (median) ↓"),
+                ("words_p90", "Words (p90) ↓"), ("key_fact_recall", "Key facts"),
+                ("citation_precision", "Citations check out"), ("refusal_accuracy", "Declined out-of-scope"),
+                ("false_refusal_rate", "Wrongly declined ↓"))
+
+
+def _cell(name: str, value: float | None) -> str:
+    if name.startswith("words_"):
+        return f"<td>{_e(fmt(name, value))}</td>" if value is not None else '<td><span class="muted">–</span></td>'
+    return f'<td class="bar">{_mini_bar(value, lower_is_better(name))}</td>'
+
+
+def topic_table(by_topic: Mapping[str, Mapping[str, float | None]], columns: Sequence[tuple[str, str]] = TOPIC_COLUMNS,
+                first: str = "Topic") -> str:
+    """One row per group (a topic, or a question type with ``columns=TYPE_COLUMNS``), one mini bar per metric."""
+    head = "".join(f"<th>{_e(label)}</th>" for _, label in columns)
     rows = []
     for topic, values in by_topic.items():
-        cells = "".join(f'<td class="bar">{_mini_bar(values.get(name), lower_is_better(name))}</td>'
-                        for name, _ in TOPIC_COLUMNS)
+        cells = "".join(_cell(name, values.get(name)) for name, _ in columns)
         rows.append(f"<tr><td><b>{_e(topic)}</b></td><td>{int(values.get('questions') or 0)}</td>{cells}</tr>")
-    return f'<table><tr><th>Topic</th><th>Questions</th>{head}</tr>{"".join(rows)}</table>'
+    return f'<table><tr><th>{_e(first)}</th><th>Questions</th>{head}</tr>{"".join(rows)}</table>'
+
+
+def type_table(by_type: Mapping[str, Mapping[str, float | None]]) -> str:
+    return topic_table(by_type, TYPE_COLUMNS, "Question type")
 
 
 # --- questions -----------------------------------------------------------------------------------
@@ -374,6 +395,8 @@ def render(data: Mapping[str, Any]) -> str:
                "</div></div>")
     if data.get("by_topic"):
         out.append(f'<h2>By topic</h2><div class="panel">{topic_table(data["by_topic"])}</div>')
+    if data.get("by_type"):
+        out.append(f'<h2>By question type</h2><div class="panel">{type_table(data["by_type"])}</div>')
     if baseline:
         out.append("<h2>Compared with the baseline</h2>")
         if worse:

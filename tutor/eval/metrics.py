@@ -320,3 +320,24 @@ def first_relevant_rank(ranking: Sequence[str], qrels: Mapping[str, int], k: int
         if qrels.get(doc, 0) > 0:
             return rank
     return None
+
+
+def word_count(text: str) -> int:
+    """Words a reader reads: without the ``[n]`` markers."""
+    return len(strip_markers(text).split())
+
+
+def first_sentence(text: str) -> str:
+    from tutor.text import split_sentences
+
+    sentences = split_sentences(text or "")
+    return sentences[0] if sentences else ""
+
+
+def answer_leads(facts: Sequence[str], lead: str) -> float | None:
+    """1.0 when the answer's first sentence states one of the key facts (any of its wordings), else 0.0;
+    ``None`` without key facts. The first sentence is what a reader between meetings actually takes in."""
+    if not facts:
+        return None
+    first = first_sentence(lead)
+    return 1.0 if any(fact_stated(fact, first) for fact in facts) else 0.0

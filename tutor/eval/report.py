@@ -81,9 +81,15 @@ def summary_text(data: Mapping[str, Any]) -> str:
     deltas = (data.get("baseline") or {}).get("deltas", {})
     for name, value in data["summary"].items():
         info = SUMMARY_METRICS.get(name)
-        shown = "n/a" if value is None else (f"{value:.0f} ms" if name.endswith("_ms") else f"{value:.3f}")
+        shown = "n/a" if value is None else (f"{value:.0f} ms" if name.endswith("_ms") else
+                                             f"{value:.0f} words" if name.startswith("words_") else f"{value:.3f}")
         delta = f"  ({deltas[name]:+.3f} vs baseline)" if name in deltas else ""
         lines.append(f"  {name:<22} {shown:>10}  {info.label if info else ''}{delta}")
+    for qtype, values in (data.get("by_type") or {}).items():
+        leads, words = values.get("answer_leads"), values.get("words_p50")
+        lines.append(f"  type {qtype:<12} {int(values.get('questions') or 0):>3} questions: first sentence answers "
+                     f"{'n/a' if leads is None else f'{leads:.2f}'}, median {'n/a' if words is None else f'{words:.0f}'}"
+                     f" words, key facts {values.get('key_fact_recall')}")
     failed = [q for q in data["questions"] if not q.get("passed", True)]
     if failed:
         lines.append(f"{len(failed)} question(s) with a failed check:")

@@ -1,8 +1,9 @@
 """Run a test set through the tutor and score every answer.
 
 The runner only talks to :meth:`Tutor.answer` and reads the :class:`~tutor.events.Done` event it
-returns (``body``, ``sources``, ``retrieved``, ``refused``), so it measures exactly what an official
-sees. It never ingests: the tutor it is given decides which index is evaluated.
+returns (``body``, ``more``, ``sources``, ``retrieved``, ``refused``), so it measures exactly what an
+official sees: facts and citations over the whole reply (the lead and "More from the sources", which is
+collapsed but there), and how well the lead answers (its first sentence, its length) on the lead alone. It never ingests: the tutor it is given decides which index is evaluated.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ class MetricInfo:
     label: str
     help: str
     higher_is_better: bool = True
-    unit: str = "share"  # "share" (0..1) or "ms"
+    unit: str = "share"  # "share" (0..1), "ms" or "words"
 
 
 #: Summary metrics in report order: the DESIGN.md metrics first, then the extras.
@@ -48,6 +49,9 @@ SUMMARY_METRICS: dict[str, MetricInfo] = {
     "rouge_l": MetricInfo("ROUGE-L vs model answer", "Longest-common-subsequence F-measure against the reference answer."),
     "semantic_similarity": MetricInfo("Meaning close to model answer", "Cosine similarity of answer and reference answer embeddings."),
     "citation_grounding": MetricInfo("Cited passage contains the sentence", "Share of [n] markers whose passage holds most of the sentence's content words."),
+    "answer_leads": MetricInfo("First sentence answers", "Answered questions whose first sentence states a key fact."),
+    "words_p50": MetricInfo("Words in the answer (median)", "Median words in the lead answer an official reads first (More from the sources not counted).", higher_is_better=False, unit="words"),
+    "words_p90": MetricInfo("Words in the answer (p90)", "90% of lead answers are at most this long.", higher_is_better=False, unit="words"),
     "pass_rate": MetricInfo("Questions fully right", "Share of questions that pass every check that applies to them."),
 }
 
@@ -63,7 +67,9 @@ class QuestionResult:
 
     item: TestItem
     answer: str = ""
-    body: str = ""
+    body: str = ""  # the lead answer
+    more: str = ""  # "More from the sources"
+    question_type: str = ""  # what the tutor read the question as asking for
     refused: bool = False
     latency_ms: float = 0.0
     standalone_question: str = ""
@@ -82,6 +88,21 @@ class QuestionResult:
     unretrieved_facts: list[str] = field(default_factory=list)  # key facts in none of the top-k passages
 
     @property
+    def reply(self) -> str:
+        """Lead and more: what key facts and citations are checked on (nothing relevant is dropped)."""
+        return f"{self.body} {self.more}".strip() if self.more else self.body
+
+    @property
+    def words(self) -> int | None:
+        """Words in the lead answer, for an answered question (``None`` for a refusal or an error)."""
+        return None if self.refused or self.error else m.word_count(self.body)
+
+    @property
+    def type(self) -> str:
+        """The question's labelled type, else the type the tutor read it as."""
+        return self.item.type or self.question_type
+
+    @property
     def passed(self) -> bool:
         return not self.error and all(v is not False for v in self.checks.values())
 
@@ -92,7 +113,8 @@ class QuestionResult:
             "citations": self.citations, "retrieved": self.retrieved, "scores": self.scores,
             "latency_ms": self.latency_ms,
             # beyond the contract: what a reader needs to see why a question passed or failed
-            "body": self.body, "topic": item.topic, "answerable": item.answerable, "history": list(item.history),
+            "body": self.body, "more": self.more, "question_type": self.question_type, "type": self.type,
+            "words": self.words, "topic": item.topic, "answerable": item.answerable, "history": list(item.history),
             "standalone_question": self.standalone_question, "key_facts": list(item.key_facts),
             "facts_found": self.facts_found, "sources": list(item.sources),
             "reference_answer": item.reference_answer, "first_supporting_rank": self.first_rank,
@@ -109,10 +131,11 @@ class EvalRun:
     summary: dict[str, float | None]
     meta: dict[str, Any]
     by_topic: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    by_type: dict[str, dict[str, float | None]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"summary": self.summary, "questions": [r.to_dict() for r in self.results], "meta": self.meta,
-                "by_topic": self.by_topic}
+                "by_topic": self.by_topic, "by_type": self.by_type}
 
 
 # --- scoring one answer --------------------------------------------------------------------------------
@@ -125,13 +148,14 @@ def score_answer(result: QuestionResult, k: int) -> None:
     for rank, p in enumerate(result.retrieved, start=1):
         p["supporting"] = m.is_supporting(p["doc_id"], p["text"], sources, facts)
         p["in_top_k"] = rank <= k
-    scores: dict[str, float | None] = {name: None for name in SUMMARY_METRICS if not name.startswith("latency")}
+    scores: dict[str, float | None] = {name: None for name in SUMMARY_METRICS
+                                       if not name.startswith(("latency", "words"))}
     scores.pop("pass_rate")
     checks: dict[str, bool | None] = {name: None for name in CHECKS}
     diagnosis: list[str] = []
 
     cited = {c["n"]: (c["doc_id"], c["text"]) for c in result.citations}
-    citation_checks = m.check_citations(result.body, cited, sources, facts) if not result.refused else []
+    citation_checks = m.check_citations(result.reply, cited, sources, facts) if not result.refused else []
     by_n: dict[int, list[m.CitationCheck]] = {}
     for check in citation_checks:
         by_n.setdefault(check.n, []).append(check)
@@ -153,12 +177,14 @@ def score_answer(result: QuestionResult, k: int) -> None:
             scores["hit_at_k"] = m.hit_at_k(result.first_rank, k)
             scores["mrr"] = m.reciprocal_rank(result.first_rank)
             checks["retrieval"] = result.first_rank is not None
-        result.facts_found = m.facts_stated(facts, result.body, result.refused)
-        scores["key_fact_recall"] = m.key_fact_recall(facts, result.body, result.refused)
+        result.facts_found = m.facts_stated(facts, result.reply, result.refused)
+        scores["key_fact_recall"] = m.key_fact_recall(facts, result.reply, result.refused)
         if facts:
             checks["key_facts"] = all(result.facts_found)
+            if not result.refused:
+                scores["answer_leads"] = m.answer_leads(facts, result.body)
         if item.reference_answer:
-            plain = m.strip_markers(result.body)
+            plain = m.strip_markers(result.reply)
             scores["token_f1"] = m.token_f1(plain, item.reference_answer)
             scores["rouge_l"] = m.rouge_l(plain, item.reference_answer)
     else:
@@ -220,6 +246,7 @@ def answer_item(tutor: Any, item: TestItem, k: int, audit: Any = None) -> Questi
     if audit is not None:
         audit.record(done, "eval", latency_ms=result.latency_ms)
     result.answer, result.body, result.refused = done.answer, done.body, done.refused
+    result.more, result.question_type = getattr(done, "more", ""), getattr(done, "question_type", "")
     result.standalone_question, result.backend, result.notices = done.standalone_question, done.backend, done.notices
     result.retrieved = [_passage_dict(rank, s) for rank, s in enumerate(done.retrieved, start=1)]
     result.citations = [{**_passage_dict(0, s), "cited_sentences": list(s.cited_sentences)} for s in done.sources]
@@ -237,7 +264,7 @@ def add_semantic_similarity(results: Sequence[QuestionResult], embeddings: Any) 
     todo = [r for r in results if r.item.answerable and r.item.reference_answer]
     if not todo or embeddings is None:
         return
-    texts = [t for r in todo for t in (m.strip_markers(r.body) or " ", r.item.reference_answer)]
+    texts = [t for r in todo for t in (m.strip_markers(r.reply) or " ", r.item.reference_answer)]
     vectors = embed_matrix(embeddings, texts)
     for i, r in enumerate(todo):
         r.scores["semantic_similarity"] = round(max(0.0, m.cosine(vectors[2 * i], vectors[2 * i + 1])), 6)
@@ -284,22 +311,35 @@ def summarise(results: Sequence[QuestionResult]) -> dict[str, float | None]:
             summary[name] = m.percentile([r.latency_ms for r in results], 50)
         elif name == "latency_p95_ms":
             summary[name] = m.percentile([r.latency_ms for r in results], 95)
+        elif name in ("words_p50", "words_p90"):
+            words = [float(w) for w in (r.words for r in results if r.item.answerable) if w is not None]
+            summary[name] = m.percentile(words, 50 if name == "words_p50" else 90)
         elif name == "pass_rate":
             summary[name] = sum(r.passed for r in results) / len(results) if results else None
         else:
             summary[name] = m.mean(r.scores.get(name) for r in results)
-    return {k: (round(v, 4) if isinstance(v, float) and "latency" not in k else
+    return {k: (round(v, 4) if isinstance(v, float) and "latency" not in k and "words" not in k else
                 (round(v, 1) if isinstance(v, float) else v)) for k, v in summary.items()}
+
+
+def breakdown(results: Sequence[QuestionResult], key: Callable[[QuestionResult], str],
+              ) -> dict[str, dict[str, float | None]]:
+    """Summary per value of ``key`` (a topic, a question type); results without one are left out."""
+    out: dict[str, dict[str, float | None]] = {}
+    for value in sorted({key(r) for r in results} - {""}):
+        group = [r for r in results if key(r) == value]
+        out[value] = {"questions": len(group), **summarise(group)}
+    return out
 
 
 def by_topic(results: Sequence[QuestionResult]) -> dict[str, dict[str, float | None]]:
     """Summary per ``topic`` (only when some items carry one)."""
-    topics = sorted({r.item.topic for r in results if r.item.topic})
-    out: dict[str, dict[str, float | None]] = {}
-    for topic in topics:
-        group = [r for r in results if r.item.topic == topic]
-        out[topic] = {"questions": len(group), **summarise(group)}
-    return out
+    return breakdown(results, lambda r: r.item.topic)
+
+
+def by_type(results: Sequence[QuestionResult]) -> dict[str, dict[str, float | None]]:
+    """Summary per question type: the test set's ``type`` label, else the type the tutor read."""
+    return breakdown(results, lambda r: r.type)
 
 
 def run_testset(tutor: Any, items: Sequence[TestItem], k: int = 5, embeddings: Any = None,
@@ -340,4 +380,4 @@ def run_testset(tutor: Any, items: Sequence[TestItem], k: int = 5, embeddings: A
         "with_history": sum(bool(i.history) for i in items), "started_at": started_at.isoformat(timespec="seconds"),
         "duration_s": round(time.perf_counter() - started, 2), **(meta or {}),
     }
-    return EvalRun(results, summary, info, by_topic(results))
+    return EvalRun(results, summary, info, by_topic(results), by_type(results))

@@ -27,7 +27,8 @@ _ALT_SPLIT = re.compile(r"\s+\|\s+")
 _TRUE = {"true", "yes", "y", "1", "t"}
 _FALSE = {"false", "no", "n", "0", "f"}
 _ROLES = {"user", "assistant"}
-KNOWN_FIELDS = ("id", "question", "history", "key_facts", "sources", "reference_answer", "answerable", "topic")
+KNOWN_FIELDS = ("id", "question", "history", "key_facts", "sources", "reference_answer", "answerable", "topic",
+                "type")
 
 
 class TestSetError(TutorError):
@@ -50,6 +51,8 @@ class TestItem:
     reference_answer: str = ""
     answerable: bool = True
     topic: str = ""
+    #: What the question asks for (:data:`tutor.understand.QUESTION_TYPES`): the report breaks metrics down by it.
+    type: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def alternatives(self, fact: str) -> list[str]:
@@ -151,9 +154,19 @@ def item_from_mapping(raw: dict[str, Any], default_id: str) -> TestItem:
         reference_answer=str(raw.get("reference_answer") or "").strip(),
         answerable=answerable,
         topic=str(raw.get("topic") or "").strip(),
+        type=_question_type(raw.get("type")),
         extra={k: v for k, v in raw.items() if k not in KNOWN_FIELDS and k is not None},
     )
     return item
+
+
+def _question_type(value: Any) -> str:
+    from tutor.understand import QUESTION_TYPES
+
+    label = str(value or "").strip().lower()
+    if label and label not in QUESTION_TYPES:
+        raise ValueError(f"type {label!r} is not one of {', '.join(QUESTION_TYPES)}")
+    return label
 
 
 def _records(path: Path) -> list[tuple[str, dict[str, Any]]]:

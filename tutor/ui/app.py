@@ -108,6 +108,7 @@ def build_app(settings: Settings, services: Services | None = None) -> gr.Blocks
         api.register(services)
         library_outputs = [library.table, library.choice, status]
         demo.load(library.refresh, None, library_outputs, api_visibility="private")
+        chat.on_load(demo)
         library_tab.select(library.refresh, None, library_outputs, api_visibility="private")
     demo.queue(default_concurrency_limit=ANSWER_CONCURRENCY, max_size=QUEUE_SIZE)
     return demo

@@ -1,7 +1,9 @@
 """The Chat tab: a question box, the conversation, a sources panel, feedback and follow-ups.
 
 Handlers only render what :meth:`Tutor.ask` yields. Per-user state (the turns of this browser session,
-and which answers this session rated) lives in ``gr.State``; nothing here is shared between users.
+and which answers this session rated) lives in ``gr.State``; nothing here is shared between users. The
+"Brief / Detailed" choice is kept in the browser (``gr.BrowserState``), so it survives a reload: Brief
+folds "More from the sources" under the lead answer, Detailed opens it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import gradio as gr
 
 from tutor.errors import TutorError
 from tutor.events import AnswerDelta, Done, Notice, Source
+from tutor.tutor import sources_block
 from tutor.ui import as_of as as_of_option
 from tutor.ui import render
 from tutor.ui.feedback import REASON_LABELS, REASONS
@@ -26,6 +29,9 @@ log = logging.getLogger(__name__)
 MAX_SUGGESTIONS = 3
 SIMPLER_PROMPT = "Explain that more simply, please."
 THINKING = "Searching the library…"
+BRIEF, DETAILED = "Brief", "Detailed"
+#: Where the browser keeps the Brief / Detailed choice.
+LENGTH_KEY = "mwalimu-answer-length"
 SORRY = ("Sorry, something went wrong while answering. Please try again; if it keeps happening, tell the "
          "site administrator (the details are in the server log).")
 
@@ -55,19 +61,28 @@ class Turn:
 
     question: str  # what was asked (for "explain more simply", the question being re-explained)
     shown: str  # what the user's bubble shows
-    body: str  # the answer with its [n] markers: what follow-up questions see as history
-    answer: str  # the body followed by the "Sources:" list
+    body: str  # the whole reply with its [n] markers (lead and more): what follow-up questions see as history
+    answer: str  # the lead answer followed by the "Sources:" list (what /ask returns)
     sources: tuple[Source, ...]
     refused: bool
     backend: str
     suggestions: tuple[str, ...] = ()
     notices: tuple[str, ...] = ()
     total_ms: float | None = None
+    lead: str = ""  # the lead answer alone
+    more: str = ""  # "More from the sources"
+    span: str = ""  # the exact answer in the lead, highlighted
 
     @classmethod
     def from_done(cls, done: Done, shown: str) -> Turn:
-        return cls(done.question, shown, done.body, done.answer, done.sources, done.refused, done.backend,
-                   done.suggestions, done.notices, done.timings_ms.get("total_ms"))
+        return cls(done.question, shown, done.reply, done.answer, done.sources, done.refused, done.backend,
+                   done.suggestions, done.notices, done.timings_ms.get("total_ms"), done.body, done.more, done.span)
+
+    def markdown(self, detailed: bool = False) -> str:
+        """The answer as the chat shows it: lead (exact answer in bold), the rest folded, then sources."""
+        if not self.lead:  # a turn kept from before leads existed
+            return render.md_escape(self.answer)
+        return render.answer_markdown(self.lead, self.more, self.span, sources_block(self.sources), detailed)
 
     def api_sources(self) -> list[dict[str, Any]]:
         return [s.to_api() for s in self.sources]
@@ -93,12 +108,13 @@ def history(turns: Sequence[Turn]) -> list[dict[str, str]]:
     return out
 
 
-def messages(turns: Sequence[Turn], pending: str | None = None, partial: str = "") -> list[dict[str, str]]:
+def messages(turns: Sequence[Turn], pending: str | None = None, partial: str = "",
+             detailed: bool = False) -> list[dict[str, str]]:
     """The Chatbot's value: two messages per turn (so message 2i+1 is turn i's answer)."""
     out: list[dict[str, str]] = []
     for turn in turns:
         out += [{"role": "user", "content": render.md_escape(turn.shown)},
-                {"role": "assistant", "content": render.md_escape(turn.answer)}]
+                {"role": "assistant", "content": turn.markdown(detailed)}]
     if pending is not None:
         out += [{"role": "user", "content": render.md_escape(pending)},
                 {"role": "assistant", "content": render.md_escape(partial) if partial else f"_{THINKING}_"}]
@@ -115,15 +131,17 @@ def friendly(exc: BaseException) -> str:
 
 
 def respond(services: Services, question: str, turns: Sequence[Turn], simple: bool = False,
-            shown: str | None = None, prior: Sequence[Turn] | None = None, as_of: str | None = None) -> Iterator[Frame]:
+            shown: str | None = None, prior: Sequence[Turn] | None = None, as_of: str | None = None,
+            detailed: bool = False) -> Iterator[Frame]:
     """Stream one answer: frames while it is written, then the final frame with the new turn added.
 
-    ``as_of`` (the "Answer as of" box) answers from the document versions in force on that date."""
+    ``as_of`` (the "Answer as of" box) answers from the document versions in force on that date;
+    ``detailed`` opens "More from the sources" (the Brief / Detailed choice)."""
     turns = list(turns)
     as_of = as_of_option.clean(as_of)
     shown = shown or question
     context = list(turns if prior is None else prior)
-    yield Frame(messages(turns, shown), render.sources_html((), pending=True), "", (), turns)
+    yield Frame(messages(turns, shown, detailed=detailed), render.sources_html((), pending=True), "", (), turns)
     partial, notices = "", []
     try:
         # as_of only when asked: a stand-in tutor may not know versions
@@ -132,7 +150,8 @@ def respond(services: Services, question: str, turns: Sequence[Turn], simple: bo
         for event in events:
             if isinstance(event, AnswerDelta):
                 partial += event.text
-                yield Frame(messages(turns, shown, partial), render.sources_html((), pending=True), "", (), turns)
+                yield Frame(messages(turns, shown, partial, detailed), render.sources_html((), pending=True), "", (),
+                            turns)
             elif isinstance(event, Notice):
                 notices.append(event.text)
             elif isinstance(event, Done):
@@ -143,14 +162,17 @@ def respond(services: Services, question: str, turns: Sequence[Turn], simple: bo
                 turns.append(turn)
                 note = render.answer_note(turn.backend, turn.total_ms, event.notices or tuple(notices), turn.refused)
                 note = "  \n".join(filter(None, (note, as_of_option.note(as_of))))
-                yield Frame(messages(turns), render.sources_html(turn.sources, turn.refused), note,
+                yield Frame(messages(turns, detailed=detailed),
+                            render.sources_html(turn.sources, turn.refused, span=turn.span), note,
                             turn.suggestions[:MAX_SUGGESTIONS], turns)
     except Exception as exc:  # noqa: BLE001 - translated for the user, logged with its traceback
         message = friendly(exc)
-        yield Frame(messages(turns), render.sources_html(()), render.error_note(message), (), turns, error=message)
+        yield Frame(messages(turns, detailed=detailed), render.sources_html(()), render.error_note(message), (),
+                    turns, error=message)
 
 
-def simplify(services: Services, turns: Sequence[Turn], as_of: str | None = None) -> Iterator[Frame]:
+def simplify(services: Services, turns: Sequence[Turn], as_of: str | None = None,
+             detailed: bool = False) -> Iterator[Frame]:
     """Re-answer the last question with ``simple=True``, as a new turn."""
     if not turns:
         message = "Ask a question first; then this button explains the answer more simply."
@@ -159,7 +181,7 @@ def simplify(services: Services, turns: Sequence[Turn], as_of: str | None = None
         return
     last = turns[-1]
     yield from respond(services, last.question, turns, simple=True, shown=SIMPLER_PROMPT, prior=turns[:-1],
-                       as_of=as_of)
+                       as_of=as_of, detailed=detailed)
 
 
 # --- feedback ---------------------------------------------------------------------------------------
@@ -240,6 +262,9 @@ class ChatView:
                 with gr.Row(elem_id="mw-actions"):
                     self.simpler = gr.Button("Explain more simply", size="sm", elem_id="mw-simpler")
                     self.clear = gr.Button("New conversation", size="sm", elem_id="mw-clear")
+                    self.length = gr.Radio([BRIEF, DETAILED], value=BRIEF, show_label=False, container=False,
+                                           elem_id="mw-length", min_width=160,
+                                           info="Brief: the answer first, the rest folded")
                 self.as_of = as_of_option.as_of_box()
                 self.note = gr.Markdown("", elem_id="mw-answer-note")
                 with gr.Column(visible=False, elem_id="mw-reason") as self.reason_panel:
@@ -263,6 +288,10 @@ class ChatView:
                         gr.Markdown(f"**{topic}**", elem_classes=["mw-topic"])
                         self.examples += [gr.Button(q, size="sm", elem_classes=["mw-example"]) for q in questions]
         self.turns = gr.State([])
+        # The choice lives in the browser (it survives a reload) and, for the handlers, in this session's
+        # state (a script calling /chat has no browser storage and gets Brief).
+        self.length_saved = gr.BrowserState(BRIEF, storage_key=LENGTH_KEY)
+        self.length_now = gr.State(BRIEF)
         self.ratings = gr.State({})
         self.pending = gr.State(None)
         self._wire()
@@ -281,19 +310,36 @@ class ChatView:
         return (frame.messages, question, frame.sources, frame.note, gr.update(visible=bool(frame.suggestions)),
                 *buttons, frame.turns)
 
-    def _respond(self, question: str, turns: list[Turn], as_of: str = "") -> Iterator[tuple[Any, ...]]:
+    def _respond(self, question: str, turns: list[Turn], as_of: str = "",
+                 length: str = BRIEF) -> Iterator[tuple[Any, ...]]:
         question = (question or "").strip()
         if not question:
             gr.Warning("Type a question first.")
             yield tuple(gr.update() for _ in self._outputs)
             return
-        for frame in respond(self.services, question, turns, as_of=as_of):
+        for frame in respond(self.services, question, turns, as_of=as_of, detailed=length == DETAILED):
             # On an error the question goes back into the box, so the user can send it again.
             yield self._frame(frame, question if frame.error else "")
 
-    def _simplify(self, turns: list[Turn], as_of: str = "") -> Iterator[tuple[Any, ...]]:
-        for frame in simplify(self.services, turns, as_of):
+    def _simplify(self, turns: list[Turn], as_of: str = "", length: str = BRIEF) -> Iterator[tuple[Any, ...]]:
+        for frame in simplify(self.services, turns, as_of, detailed=length == DETAILED):
             yield self._frame(frame, gr.update())
+
+    @staticmethod
+    def _set_length(length: str, turns: list[Turn]) -> tuple[Any, ...]:
+        """Show the conversation at the chosen length and remember the choice in this browser."""
+        length = length if length in (BRIEF, DETAILED) else BRIEF
+        return messages(turns, detailed=length == DETAILED), length, length
+
+    @staticmethod
+    def _restore_length(saved: str) -> tuple[str, str]:
+        length = saved if saved in (BRIEF, DETAILED) else BRIEF
+        return length, length
+
+    def on_load(self, demo: gr.Blocks) -> None:
+        """Put back this browser's Brief / Detailed choice when the page opens."""
+        demo.load(self._restore_length, [self.length_saved], [self.length, self.length_now],
+                  api_visibility="private", queue=False)
 
     def _clear(self) -> tuple[Any, ...]:
         empty = Frame([], render.sources_html(()), "", (), [])
@@ -324,15 +370,19 @@ class ChatView:
     def _wire(self) -> None:
         common: dict[str, Any] = {"concurrency_id": "answer", "show_progress": "hidden"}
         # Public, so gradio_client knows the optional as_of input and its default: a script that sends the
-        # question alone still works (an undocumented endpoint gets no defaults filled in).
-        self.question.submit(self._respond, [self.question, self.turns, self.as_of], self._outputs, api_name="chat",
+        # question alone still works (an undocumented endpoint gets no defaults filled in). The Brief / Detailed
+        # choice is session state (length_now), which a script never sends.
+        answer_inputs = [self.turns, self.as_of, self.length_now]
+        self.question.submit(self._respond, [self.question, *answer_inputs], self._outputs, api_name="chat",
                              **common)
-        self.ask_button.click(self._respond, [self.question, self.turns, self.as_of], self._outputs,
+        self.ask_button.click(self._respond, [self.question, *answer_inputs], self._outputs,
                               api_visibility="private", **common)
         for button in [*self.suggestions, *self.examples]:
-            button.click(self._respond, [button, self.turns, self.as_of], self._outputs, api_visibility="private",
+            button.click(self._respond, [button, *answer_inputs], self._outputs, api_visibility="private",
                          **common)
-        self.simpler.click(self._simplify, [self.turns, self.as_of], self._outputs, api_visibility="private", **common)
+        self.simpler.click(self._simplify, answer_inputs, self._outputs, api_visibility="private", **common)
+        self.length.change(self._set_length, [self.length, self.turns],
+                           [self.chatbot, self.length_saved, self.length_now], api_visibility="private", queue=False)
         self.clear.click(self._clear, None, [*self._outputs, self.ratings, self.pending, self.reason_panel],
                          api_visibility="private", queue=False)
         self.chatbot.like(self._like, [self.turns, self.ratings],
@@ -356,5 +406,6 @@ class ChatView:
 
         outputs = [self.question, tabs] if tabs is not None else [self.question]
         trigger.click(fill, inputs, outputs, queue=False, api_visibility="private").then(
-            self._respond, [self.question, self.turns, self.as_of], self._outputs, api_visibility="private",
+            self._respond, [self.question, self.turns, self.as_of, self.length_now], self._outputs,
+            api_visibility="private",
             concurrency_id="answer", show_progress="hidden")

@@ -296,7 +296,9 @@ def summary_html(data: dict[str, Any]) -> str:
               "</div></div>")
     topics = (f'<div class="panel topics"><h3>By topic</h3>{htmlpage.topic_table(data["by_topic"])}</div>'
               if data.get("by_topic") else "")
-    return f'<div class="cards">{"".join(cards)}</div>{charts}{topics}'
+    types = (f'<div class="panel topics"><h3>By question type</h3>{htmlpage.type_table(data["by_type"])}</div>'
+             if data.get("by_type") else "")
+    return f'<div class="cards">{"".join(cards)}</div>{charts}{topics}{types}'
 
 
 def report_frame(page: str) -> str:

@@ -32,15 +32,46 @@ def safe_url(url: str) -> str | None:
     return url if re.match(r"https?://[^\s\"'<>]+$", url) else None
 
 
-def highlight(text: str, sentences: Sequence[str]) -> str:
-    """The passage as escaped HTML, with each cited sentence inside ``<mark>`` (whitespace-tolerant)."""
+def _words_pattern(words: Sequence[str]) -> str:
+    return r"\s+".join(re.escape(w) for w in words)
+
+
+def mark_span(escaped: str, span: str) -> str:
+    """``escaped`` (HTML or Markdown-escaped text) with the first occurrence of ``span`` (escaped the same
+    way) wrapped in ``<strong class="mw-answer-span">``: the exact answer, cut out of a quoted sentence."""
+    words = span.split()
+    if not words:
+        return escaped
+    match = re.search(_words_pattern(words), escaped)
+    if not match:
+        return escaped
+    start, end = match.span()
+    return f'{escaped[:start]}<strong class="mw-answer-span">{escaped[start:end]}</strong>{escaped[end:]}'
+
+
+def answer_markdown(lead: str, more: str = "", span: str = "", sources_block: str = "", detailed: bool = False,
+                    ) -> str:
+    """A chat message: the lead answer with its exact answer in bold, "More from the sources" folded
+    (open in the Detailed view), then the Sources list. Text is escaped; only the tags added here are HTML."""
+    out = mark_span(md_escape(lead), md_escape(span)) if span else md_escape(lead)
+    if more:
+        state = " open" if detailed else ""
+        out += (f'\n\n<details class="mw-more"{state}><summary>More from the sources</summary>\n\n'
+                f"{md_escape(more)}\n\n</details>")
+    if sources_block:
+        out += md_escape(sources_block)
+    return out
+
+
+def highlight(text: str, sentences: Sequence[str], span: str = "") -> str:
+    """The passage as escaped HTML, with each cited sentence inside ``<mark>`` (whitespace-tolerant) and
+    the exact answer ``span``, where a cited sentence holds it, in bold inside its mark."""
     spans: list[tuple[int, int]] = []
     for sentence in sentences:
         words = sentence.split()
         if not words:
             continue
-        pattern = r"\s+".join(re.escape(w) for w in words)
-        match = re.search(pattern, text)
+        match = re.search(_words_pattern(words), text)
         if match:
             spans.append(match.span())
     spans.sort()
@@ -50,16 +81,21 @@ def highlight(text: str, sentences: Sequence[str]) -> str:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
             merged.append((start, end))
-    out, last = [], 0
+    out, last, marked = [], 0, False
     for start, end in merged:
         out.append(html.escape(text[last:start]))
-        out.append(f"<mark>{html.escape(text[start:end])}</mark>")
+        inside = html.escape(text[start:end])
+        if span and not marked:
+            bolded = mark_span(inside, html.escape(span))
+            marked = bolded != inside
+            inside = bolded
+        out.append(f"<mark>{inside}</mark>")
         last = end
     out.append(html.escape(text[last:]))
     return "".join(out)
 
 
-def source_card(source: Source) -> str:
+def source_card(source: Source, span: str = "") -> str:
     title = html.escape(source.title or "Untitled document")
     url = safe_url(source.url)
     heading = (f'<a href="{html.escape(url)}" target="_blank" rel="noopener noreferrer">{title}'
@@ -74,7 +110,7 @@ def source_card(source: Source) -> str:
         f'<li class="mw-source" id="mw-source-{source.n}">'
         f'<div class="mw-source-head"><span class="mw-n">[{source.n}]</span> {heading}</div>'
         f'<div class="mw-meta">{meta}</div>{ocr}'
-        f'<blockquote class="mw-passage">{highlight(source.text, source.cited_sentences)}</blockquote>'
+        f'<blockquote class="mw-passage">{highlight(source.text, source.cited_sentences, span)}</blockquote>'
         "</li>"
     )
 
@@ -112,13 +148,17 @@ def feedback_html(result: Grade, source: str, note: str = "") -> str:
     return f'<div class="mw-feedback {kind}" role="status">{"".join(parts)}</div>'
 
 
-def sources_html(sources: Sequence[Source], refused: bool = False, pending: bool = False) -> str:
-    """The sources panel: one card per cited passage, in answer order."""
+def sources_html(sources: Sequence[Source], refused: bool = False, pending: bool = False, span: str = "") -> str:
+    """The sources panel: one card per cited passage, in answer order; ``span`` (the exact answer) is in
+    bold in the first quoted sentence that holds it."""
     if pending:
         body = '<p class="mw-muted">Looking through the library…</p>'
     elif sources:
-        body = ('<p class="mw-muted">Highlighted: the sentences the answer quotes.</p>'
-                f'<ol class="mw-source-list">{"".join(source_card(s) for s in sources)}</ol>')
+        holder = next((s.n for s in sources if span and any(span in c for c in s.cited_sentences)), None)
+        cards = "".join(source_card(s, span if s.n == holder else "") for s in sources)
+        note = " The exact answer is in bold." if holder is not None else ""
+        body = (f'<p class="mw-muted">Highlighted: the sentences the answer quotes.{note}</p>'
+                f'<ol class="mw-source-list">{cards}</ol>')
     elif refused:
         body = '<p class="mw-muted">No sources: the library does not support an answer to this question.</p>'
     else:
