@@ -44,6 +44,8 @@ _TYPE_WORDS = set(content_terms("date day year when many much number amount figu
                                 "long time kind type"))
 #: How much an introduction ("X is the country's main law on...") is set back when the question is not "what is X".
 INTRO_PENALTY = 0.3
+_COUNTS_ONLY = re.compile(r"\b(two|three|four|five|six|seven|eight|nine|ten|\d+)\s+(\w+\s+){0,2}\w+s\b",
+                         re.IGNORECASE)
 _INTRO = re.compile(r"^[^,;:]{2,90}?\b(is|are|was|were)\s+(the|a|an|one of|Kenya's|the country's|Africa's)\b|"
                     r"^[^,;:]{2,90}?\b(looks at|describes|sets out|covers|deals with|is about)\b")
 #: A dated figure may displace the best lead only if it answers nearly as well (share of its lead score).
@@ -134,8 +136,11 @@ def lead_score(cand: Candidate, understood: Understanding, best: float) -> float
         if understood.question_type == "number" and counts_what_is_asked(cand.text, asked):
             score += SPAN_BONUS / 2
     else:
-        if understood.question_type == "list" and enumerates(cand.text):
-            score += ENUMERATION_BONUS
+        if understood.question_type == "list":
+            if enumerates(cand.text):
+                score += ENUMERATION_BONUS
+            elif _COUNTS_ONLY.search(cand.text):  # "is organised in four dimensions": it counts, it does not list
+                score -= INTRO_PENALTY
         if understood.question_type != "definition" and introduces(cand.text):
             score -= INTRO_PENALTY
     if _REFERS_BACK.match(cand.text):
