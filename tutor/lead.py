@@ -13,7 +13,7 @@ and the lead runs on from it to about :data:`EXPLANATION_WORDS`. Every other cho
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -159,22 +159,31 @@ def lead_and_more(ordered: Sequence[Candidate], ranked: Sequence[Candidate], und
         return Selection(())
     own = own_values(understood)
     best = max(c.score for c in ordered)
-    chosen = {(c.passage_index, c.position) for c in ordered}
-    extra = [c for c in ranked if (c.passage_index, c.position) not in chosen and c.score >= best * LEAD_FLOOR]
+    scores: dict[tuple[int, int], float] = {}
+
+    def scored(cand: Candidate) -> float:
+        """Each candidate's lead score, computed once (several choices below compare the same sentences)."""
+        key = _key(cand)
+        if key not in scores:
+            scores[key] = lead_score(cand, understood, best)
+        return scores[key]
+
+    chosen = {_key(c) for c in ordered}
+    extra = [c for c in ranked if _key(c) not in chosen and c.score >= best * LEAD_FLOOR]
     pool = list(ordered) + extra
-    first = max(pool, key=lambda c: (lead_score(c, understood, best), -pool.index(c)))
+    first = max(pool, key=scored)  # max keeps the earliest of equal scores: answer order breaks ties
     if understood.factoid:
         # A factoid's lead must hold the value: the best sentence that does, if one is relevant enough.
-        in_pool = {(p.passage_index, p.position) for p in pool}
-        wider = pool + [c for c in ranked if c.score >= best * VALUE_FLOOR
-                        and (c.passage_index, c.position) not in in_pool]
+        in_pool = {_key(p) for p in pool}
+        wider = pool + [c for c in ranked if c.score >= best * VALUE_FLOOR and _key(c) not in in_pool]
         holding = [c for c in wider if c.score >= best * VALUE_FLOOR
                    and find_span(understood.question_type, c.text, own)]
         if holding and first not in holding:
-            first = max(holding, key=lambda c: (lead_score(c, understood, best), -wider.index(c)))
-        first = newest_figure(first, holding, understood, best)
+            first = max(holding, key=scored)
+        if understood.question_type == "number":
+            first = newest_figure(first, holding, scored)
     lead = [first]
-    rest = [c for c in ordered if (c.passage_index, c.position) != (first.passage_index, first.position)]
+    rest = [c for c in ordered if _key(c) != _key(first)]
     if not understood.factoid:
         # The answering sentence first, then the rest in reading order up to the length an explanation needs.
         keep = []
@@ -193,19 +202,22 @@ def lead_and_more(ordered: Sequence[Candidate], ranked: Sequence[Candidate], und
     return Selection(tuple(lead), tuple(rest), span)
 
 
-def newest_figure(first: Candidate, holding: Sequence[Candidate], understood: Understanding,
-                  best: float) -> Candidate:
-    """For "how many" questions, when several sentences that answer about as well give a dated figure
-    ("5,000 services in June 2023", "22,510 services on 7 Dec 2025"), the most recent one leads; the others
-    stay in the answer with their own dates, so a reader sees that the figures differ and when each held."""
-    if understood.question_type != "number":
-        return first
-    floor = NEWEST_SHARE * lead_score(first, understood, best)
-    close = [c for c in holding if lead_score(c, understood, best) >= floor]
-    dated = [c for c in close if latest_date(c.text)]
+def newest_figure(first: Candidate, holding: Sequence[Candidate], scored: Callable[[Candidate], float],
+                  ) -> Candidate:
+    """For "how many" questions, when several sentences that answer about as well (``scored``: their lead
+    scores) give a dated figure ("5,000 services in June 2023", "22,510 services on 7 Dec 2025"), the most
+    recent one leads; the others stay in the answer with their own dates, so a reader sees that the figures
+    differ and when each held."""
+    floor = NEWEST_SHARE * scored(first)
+    dated = [c for c in holding if scored(c) >= floor and latest_date(c.text)]
     if len(dated) < 2 or not latest_date(first.text):
         return first
-    return max(dated, key=lambda c: (latest_date(c.text), lead_score(c, understood, best)))
+    return max(dated, key=lambda c: (latest_date(c.text), scored(c)))
+
+
+def _key(cand: Candidate) -> tuple[int, int]:
+    """Which sentence a candidate is: its passage and its place there."""
+    return cand.passage_index, cand.position
 
 
 def _pairs(first: Candidate, second: Candidate) -> bool:
@@ -213,7 +225,6 @@ def _pairs(first: Candidate, second: Candidate) -> bool:
     back on it ("It was revised in 2024")."""
     same = second.passage_index == first.passage_index
     return same and (second.position == first.position + 1 or bool(_REFERS_BACK.match(second.text)))
-
 
 
 def split_reply(reply: str, understood: Understanding) -> tuple[str, str, str]:
