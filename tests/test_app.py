@@ -15,6 +15,7 @@ from typing import Any
 import gradio as gr
 import httpx
 import pytest
+from conftest import free_port
 from factories import make_image_only_pdf, make_note, make_report_pdf, shipped_documents
 from gradio_client import Client, handle_file
 
@@ -32,14 +33,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::F
 
 PASSWORD = "correct horse battery staple"
 ECITIZEN = "How many services are on eCitizen?"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def last(frames: Iterator[Frame]) -> Frame:

@@ -13,6 +13,7 @@ from typing import Any
 
 import factories
 import pytest
+from conftest import free_port
 from gradio_client import Client
 from helpers import all_chunks
 from test_versions import QUESTION, V1, V2, V3, FailingUpsert, circular
@@ -31,14 +32,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::F
                                         "ignore:.*(no_silent_downcasting|copy keyword).*")
 
 REVIEW = "How often does the county ICT officer review the cloud hosting register?"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
