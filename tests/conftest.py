@@ -171,6 +171,31 @@ def app_server(ingested_corpus: Settings, app_services: object) -> Iterator[str]
     demo.close()
 
 
+@pytest.fixture(scope="session")
+def staff_services(ingested_corpus: Settings, embeddings: LocalEmbeddings, app_services: Any) -> Any:
+    """The same library and database as ``app_services``, signed in by password, with an account per role
+    (tests/accounts.py). Throttling tests use a server of their own: this one is shared."""
+    from accounts import with_people
+
+    from tutor.ui.services import make_services
+
+    settings = ingested_corpus.model_copy(update={"auth": "password"})
+    services = make_services(settings, store=app_services.store, embeddings=embeddings, tutor=app_services.tutor,
+                             engine=app_services.engine)
+    return with_people(services, "password")
+
+
+@pytest.fixture(scope="session")
+def staff_server(staff_services: Any) -> Iterator[str]:
+    """The real web app behind Gradio's sign-in page (``TUTOR_AUTH=password``); yields its URL."""
+    from tutor.ui.app import build_app, launch_app
+
+    demo = build_app(staff_services.settings, staff_services)
+    _, url, _ = launch_app(demo, staff_services.settings, port=free_port(), prevent_thread_lock=True)
+    yield url
+    demo.close()
+
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]

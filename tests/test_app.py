@@ -15,6 +15,7 @@ from typing import Any
 import gradio as gr
 import httpx
 import pytest
+from accounts import PASSWORD, with_people
 from conftest import free_port
 from factories import make_image_only_pdf, make_note, make_report_pdf, shipped_documents
 from gradio_client import Client, handle_file
@@ -31,7 +32,7 @@ from tutor.ui.services import Services, make_services
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning",
                                         "ignore:.*(no_silent_downcasting|copy keyword).*")
 
-PASSWORD = "correct horse battery staple"
+STAFF = "Chebet Content"  # the content-staff account of tests/accounts.py
 ECITIZEN = "How many services are on eCitizen?"
 
 
@@ -42,14 +43,14 @@ def last(frames: Iterator[Frame]) -> Frame:
 
 
 @pytest.fixture
-def admin_settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"admin_password": PASSWORD})
+def staff_settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"auth": "password"})
 
 
 @pytest.fixture
-def desk(admin_settings: Settings, embeddings: Any) -> Services:
-    """Services over an empty library of this test's own, with an admin password."""
-    return make_services(admin_settings, embeddings=embeddings)
+def desk(staff_settings: Settings, embeddings: Any) -> Services:
+    """Services over an empty library of this test's own, with accounts that sign in by password."""
+    return with_people(make_services(staff_settings, embeddings=embeddings), "password")
 
 
 # --- the factory ----------------------------------------------------------------------------------------
@@ -88,7 +89,7 @@ def test_optional_tabs_plug_in_and_a_broken_one_does_not_break_the_app(
     monkeypatch.setitem(__import__("sys").modules, "tutor.ui.evaluate", evaluate)
     config = build_app(ingested_corpus, app_services).get_config_file()
     tabs = [c["props"].get("label") for c in config["components"] if c["type"] == "tabitem"]
-    assert tabs == ["Chat", "Learn", "Evaluate", "Library"]
+    assert tabs == ["Chat", "Learn", "Evaluate", "Library", "People"]
     assert seen["services"] is app_services and seen["status"].startswith(f"Library: {shipped_documents()} documents")
     texts = [str(c["props"].get("value")) for c in config["components"] if c["type"] == "markdown"]
     assert any("The Evaluate tab is not available right now" in t for t in texts)
@@ -289,31 +290,31 @@ def test_safe_name(given: str, expected: str) -> None:
     assert uploads.safe_name(given) == expected
 
 
-def test_traversal_name_lands_inside_the_uploads_folder(admin_settings: Settings, tmp_path: Path) -> None:
+def test_traversal_name_lands_inside_the_uploads_folder(staff_settings: Settings, tmp_path: Path) -> None:
     src = make_report_pdf(tmp_path / "incoming" / "report.pdf")
-    saved = uploads.save_upload(admin_settings, src, "../../x.pdf")
-    corpus = admin_settings.corpus_dir.resolve()
+    saved = uploads.save_upload(staff_settings, src, "../../x.pdf")
+    corpus = staff_settings.corpus_dir.resolve()
     assert saved.path == corpus / "uploads" / "x.pdf" and saved.source == "uploads/x.pdf" and saved.created
     assert not (corpus.parent / "x.pdf").exists() and not (corpus.parent.parent / "x.pdf").exists()
 
 
-def test_uploads_never_overwrite_a_different_file(admin_settings: Settings, tmp_path: Path) -> None:
+def test_uploads_never_overwrite_a_different_file(staff_settings: Settings, tmp_path: Path) -> None:
     one = make_note(tmp_path / "a" / "note.md")
     two = make_note(tmp_path / "b" / "note.md", body="# Other\n\nA different note about Konza.\n")
-    first = uploads.save_upload(admin_settings, one)
-    again = uploads.save_upload(admin_settings, one)
-    other = uploads.save_upload(admin_settings, two)
+    first = uploads.save_upload(staff_settings, one)
+    again = uploads.save_upload(staff_settings, one)
+    other = uploads.save_upload(staff_settings, two)
     assert (first.path.name, again.path.name, other.path.name) == ("note.md", "note.md", "note-2.md")
     assert first.created and not again.created and other.created
     assert first.path.read_bytes() == one.read_bytes()
 
 
-def test_uploads_refuse_a_symlinked_uploads_folder(admin_settings: Settings, tmp_path: Path) -> None:
+def test_uploads_refuse_a_symlinked_uploads_folder(staff_settings: Settings, tmp_path: Path) -> None:
     outside = tmp_path / "elsewhere"
     outside.mkdir()
-    (admin_settings.corpus_dir / "uploads").symlink_to(outside, target_is_directory=True)
+    (staff_settings.corpus_dir / "uploads").symlink_to(outside, target_is_directory=True)
     with pytest.raises(DocumentError, match="outside the library folder"):
-        uploads.save_upload(admin_settings, make_note(tmp_path / "n.md"))
+        uploads.save_upload(staff_settings, make_note(tmp_path / "n.md"))
     assert not any(outside.iterdir())
 
 
@@ -323,30 +324,30 @@ def test_uploads_refuse_a_symlinked_uploads_folder(admin_settings: Settings, tmp
     ("notes.md", b"\x00\x01\x02\x03binary\x00", "binary content"),
     ("empty.txt", b"", "empty"),
 ])
-def test_uploads_check_type_by_content(admin_settings: Settings, tmp_path: Path, name: str, data: bytes,
+def test_uploads_check_type_by_content(staff_settings: Settings, tmp_path: Path, name: str, data: bytes,
                                        reason: str) -> None:
     src = tmp_path / name
     src.write_bytes(data)
     with pytest.raises(DocumentError, match=reason):
-        uploads.save_upload(admin_settings, src)
-    assert not (admin_settings.corpus_dir / "uploads" / name).exists()
+        uploads.save_upload(staff_settings, src)
+    assert not (staff_settings.corpus_dir / "uploads" / name).exists()
 
 
-def test_uploads_respect_the_size_limit(admin_settings: Settings, tmp_path: Path) -> None:
-    small = admin_settings.model_copy(update={"max_file_mb": 0.001})
+def test_uploads_respect_the_size_limit(staff_settings: Settings, tmp_path: Path) -> None:
+    small = staff_settings.model_copy(update={"max_file_mb": 0.001})
     src = make_report_pdf(tmp_path / "report.pdf")
     with pytest.raises(DocumentError, match="file too large"):
         uploads.save_upload(small, src)
 
 
-def test_upload_metadata_is_kept_for_ingest_py(admin_settings: Settings, tmp_path: Path) -> None:
+def test_upload_metadata_is_kept_for_ingest_py(staff_settings: Settings, tmp_path: Path) -> None:
     meta = uploads.UploadMeta.clean(" County  paper ", "KSG", "2023", "https://example.org/paper")
-    pdf = uploads.save_upload(admin_settings, make_report_pdf(tmp_path / "r.pdf"), meta=meta)
-    note = uploads.save_upload(admin_settings, make_note(tmp_path / "n.md"), meta=meta)
+    pdf = uploads.save_upload(staff_settings, make_report_pdf(tmp_path / "r.pdf"), meta=meta)
+    note = uploads.save_upload(staff_settings, make_note(tmp_path / "n.md"), meta=meta)
     from tutor.loaders.markdown import split_front_matter
     from tutor.metadata import catalog_entry, load_catalog
 
-    entry = catalog_entry(load_catalog(admin_settings.corpus_dir), pdf.source)
+    entry = catalog_entry(load_catalog(staff_settings.corpus_dir), pdf.source)
     assert entry == {"title": "County paper", "publisher": "KSG", "year": "2023", "url": "https://example.org/paper"}
     front, _ = split_front_matter(note.path.read_text())
     assert front["title"] == "County paper" and front["year"] == 2023 and front["topic"] == "Infrastructure"
@@ -357,28 +358,23 @@ def test_upload_metadata_is_kept_for_ingest_py(admin_settings: Settings, tmp_pat
 
 
 # --- the library desk ---------------------------------------------------------------------------------
-def test_library_writes_need_a_configured_password(settings: Settings, embeddings: Any, tmp_path: Path) -> None:
-    services = make_services(settings, embeddings=embeddings)  # no TUTOR_ADMIN_PASSWORD
-    src = make_report_pdf(tmp_path / "r.pdf")
-    for action in (lambda: library.upload(services, src, password="anything"),
-                   lambda: library.reingest(services, password=""),
-                   lambda: library.delete(services, "x", password="anything")):
-        with pytest.raises(library.AdminRefused, match="TUTOR_ADMIN_PASSWORD"):
-            action()
-    assert not (settings.corpus_dir / "uploads").exists() and services.store.count() == 0
-
-
-def test_library_refuses_a_wrong_password(desk: Services, tmp_path: Path) -> None:
-    with pytest.raises(library.AdminRefused, match="Wrong admin password"):
-        library.upload(desk, make_report_pdf(tmp_path / "r.pdf"), password=PASSWORD + "x")
-    with pytest.raises(library.AdminRefused):
-        library.upload(desk, make_report_pdf(tmp_path / "r.pdf"), password="")
-    assert desk.store.count() == 0
+def test_library_changes_are_refused_at_an_open_kiosk(app_server: str, app_services: Services,
+                                                      tmp_path: Path) -> None:
+    client = Client(app_server, verbose=False)
+    before = app_services.store.count()
+    pdf = make_report_pdf(tmp_path / "r.pdf")
+    for call in (lambda: client.predict(handle_file(str(pdf)), "", "", "", "", api_name="/upload_document"),
+                 lambda: client.predict(False, api_name="/reingest"),
+                 lambda: client.predict("x", api_name="/delete_document")):
+        with pytest.raises(Exception, match="open kiosk that keeps no records"):
+            call()
+    assert app_services.store.count() == before
+    assert not (app_services.settings.corpus_dir / "uploads").exists()
 
 
 def test_upload_is_answerable_then_delete_removes_it_for_good(desk: Services, tmp_path: Path) -> None:
     report = library.upload(desk, make_report_pdf(tmp_path / "in" / "paper.pdf"), "County Digital Skills Paper",
-                            "Kenya School of Government", "2024", "https://example.org/paper", PASSWORD)
+                            "Kenya School of Government", "2024", "https://example.org/paper", STAFF)
     assert report.startswith("Added “County Digital Skills Paper” as uploads/paper.pdf")
     assert "1 added" in report and "0 failed" in report
     row = library.documents_table(desk)[0]
@@ -387,22 +383,22 @@ def test_upload_is_answerable_then_delete_removes_it_for_good(desk: Services, tm
     done = desk.tutor.answer("How many officers were in the pilot cohort of the Nyeri county course?")
     assert not done.refused and "412" in done.body
     assert done.sources[0].title == "County Digital Skills Paper" and done.sources[0].page == 1
-    assert "unchanged" in library.upload(desk, make_report_pdf(tmp_path / "in" / "paper.pdf"), password=PASSWORD)
+    assert "unchanged" in library.upload(desk, make_report_pdf(tmp_path / "in" / "paper.pdf"), actor=STAFF)
 
     doc_id = library.document_choices(desk)[0][1]
-    message = library.delete(desk, doc_id, PASSWORD)
+    message = library.delete(desk, doc_id, STAFF)
     assert "Deleted “County Digital Skills Paper”" in message and "moved to" in message
     assert desk.store.count() == 0 and not (desk.settings.corpus_dir / "uploads" / "paper.pdf").exists()
     assert list((desk.settings.data_dir / "deleted").rglob("paper.pdf"))
     assert desk.tutor.answer("How many officers were in the Nyeri pilot cohort?").refused
-    again = library.reingest(desk, PASSWORD)
+    again = library.reingest(desk, STAFF)
     assert again.startswith("Ingested 0 file(s)") and desk.store.count() == 0
     with pytest.raises(TutorError, match="no longer in the library"):
-        library.delete(desk, doc_id, PASSWORD)
+        library.delete(desk, doc_id, STAFF)
 
 
 def test_a_file_that_fails_ingestion_is_reported_and_not_kept(desk: Services, tmp_path: Path) -> None:
-    report = library.upload(desk, make_image_only_pdf(tmp_path / "scan.pdf"), password=PASSWORD)
+    report = library.upload(desk, make_image_only_pdf(tmp_path / "scan.pdf"), actor=STAFF)
     assert report.startswith("Could not add scan.pdf:") and "FAILED uploads/scan.pdf:" in report
     assert not (desk.settings.corpus_dir / "uploads" / "scan.pdf").exists()
 
@@ -410,10 +406,10 @@ def test_a_file_that_fails_ingestion_is_reported_and_not_kept(desk: Services, tm
 def test_reingest_prints_the_cli_summary(desk: Services) -> None:
     make_note(desk.settings.corpus_dir / "konza.md")
     (desk.settings.corpus_dir / "broken.pdf").write_bytes(b"%PDF-1.4 truncated")
-    report = library.reingest(desk, PASSWORD)
+    report = library.reingest(desk, STAFF)
     assert report.splitlines()[0].startswith("Ingested 2 file(s)") and "1 added" in report
     assert "FAILED broken.pdf:" in report
-    assert library.reingest(desk, PASSWORD).splitlines()[0].endswith("1 unchanged, 0 removed, 1 failed; 0 chunks "
+    assert library.reingest(desk, STAFF).splitlines()[0].endswith("1 unchanged, 0 removed, 1 failed; 0 chunks "
                                                                       "written.")
 
 
@@ -466,23 +462,24 @@ def test_two_clients_at_once_keep_their_own_history(app_server: str) -> None:
 
 
 @pytest.fixture
-def desk_server(admin_settings: Settings, desk: Services) -> Iterator[str]:
-    demo = build_app(admin_settings, desk)
-    _, url, _ = launch_app(demo, admin_settings, port=free_port(), prevent_thread_lock=True)
+def desk_server(staff_settings: Settings, desk: Services) -> Iterator[str]:
+    demo = build_app(staff_settings, desk)
+    _, url, _ = launch_app(demo, staff_settings, port=free_port(), prevent_thread_lock=True)
     yield url
     demo.close()
 
 
-def test_upload_through_the_server_needs_the_password(desk_server: str, desk: Services, tmp_path: Path) -> None:
-    client = Client(desk_server, verbose=False)
+def test_upload_through_the_server_needs_a_content_account(desk_server: str, desk: Services,
+                                                          tmp_path: Path) -> None:
+    learner = Client(desk_server, auth=("Amina Otieno", PASSWORD), verbose=False)
     pdf = make_report_pdf(tmp_path / "County paper.pdf")
-    refused = client.predict(handle_file(str(pdf)), "County paper", "KSG", "2024", "", "wrong",
-                             api_name="/upload_document")
-    assert "Wrong admin password" in refused[0]
+    with pytest.raises(Exception, match="needs the content role; Amina Otieno has the learner role"):
+        learner.predict(handle_file(str(pdf)), "County paper", "KSG", "2024", "", api_name="/upload_document")
     assert desk.store.count() == 0 and not (desk.settings.corpus_dir / "uploads").exists()
 
+    client = Client(desk_server, auth=(STAFF, PASSWORD), verbose=False)
     result, table, _, status = client.predict(handle_file(str(pdf)), "County paper", "KSG", "2024",
-                                              "https://example.org/p", PASSWORD, api_name="/upload_document")
+                                              "https://example.org/p", api_name="/upload_document")
     assert result.startswith("Added “County paper” as uploads/County-paper.pdf"), result
     assert table["data"][0][:3] == ["County paper", "KSG", "2024"]
     assert "1 document · " in status
@@ -494,13 +491,13 @@ def test_upload_through_the_server_needs_the_password(desk_server: str, desk: Se
 def test_traversal_file_name_through_the_server_lands_in_the_library(desk_server: str, desk: Services,
                                                                      tmp_path: Path) -> None:
     pdf = make_report_pdf(tmp_path / "report.pdf")
-    with httpx.Client(base_url=desk_server) as http:
+    client = Client(desk_server, auth=(STAFF, PASSWORD), verbose=False)
+    with httpx.Client(base_url=desk_server, cookies=client.cookies) as http:
         response = http.post("gradio_api/upload",
                              files={"files": ("../../x.pdf", pdf.read_bytes(), "application/pdf")})
     response.raise_for_status()
     server_path = Path(response.json()[0])
-    client = Client(desk_server, verbose=False)
-    result = client.predict(handle_file(str(server_path)), "", "", "", "", PASSWORD, api_name="/upload_document")[0]
+    result = client.predict(handle_file(str(server_path)), "", "", "", "", api_name="/upload_document")[0]
     assert "Added" in result, result
     corpus = desk.settings.corpus_dir.resolve()
     stored = [p for p in (corpus / "uploads").iterdir()]

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from accounts import BY_ROLE, PASSWORD, sign_in_page
 from gradio_client import Client, handle_file
 
 from tutor.ui import evaluate
@@ -179,8 +180,8 @@ def test_reports_outside_the_served_folders_are_offered_from_a_copy(tmp_path: Pa
 
 
 # --- the running app ----------------------------------------------------------------------------------
-def test_run_evaluation_endpoint(app_server: str, testset: Path) -> None:
-    client = Client(app_server, verbose=False)
+def test_run_evaluation_endpoint(staff_server: str, testset: Path) -> None:
+    client = Client(staff_server, auth=(BY_ROLE["evaluator"], PASSWORD), verbose=False)
     message, summary, table, files, _ = client.predict(handle_file(str(testset)), 3, "", FAILURES,
                                                             api_name="/run_evaluation")
     assert message.startswith("Evaluated **3** questions") and "gate" not in message, message
@@ -202,9 +203,9 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 
 @pytest.mark.browser
-def test_upload_run_and_read_the_results_in_a_browser(browser: Any, app_server: str, testset: Path) -> None:
+def test_upload_run_and_read_the_results_in_a_browser(browser: Any, staff_server: str, testset: Path) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(app_server)
+    sign_in_page(page, staff_server, BY_ROLE["evaluator"])
     page.get_by_role("tab", name="Evaluate").click()
     page.locator("#mw-eval-file input[type=file]").set_input_files(str(testset))
     page.get_by_text("small set.jsonl").first.wait_for()

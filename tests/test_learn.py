@@ -19,6 +19,7 @@ from typing import Any
 
 import gradio as gr
 import pytest
+from accounts import PASSWORD, new_learner, sign_in_page, with_people
 from conftest import free_port
 from gradio_client import Client
 
@@ -29,7 +30,7 @@ from tutor.curriculum import Citation, Curriculum, load_curriculum
 from tutor.errors import TutorError
 from tutor.grading import Grade, normalise
 from tutor.ingestion import Ingestor
-from tutor.progress import LearnerNameError, ModuleProgress, ProgressStore
+from tutor.progress import ModuleProgress, ProgressStore
 from tutor.settings import Settings
 from tutor.store import ChunkStore
 from tutor.ui.app import build_app, launch_app
@@ -84,10 +85,24 @@ def desk(curriculum: Curriculum, progress: ProgressStore, app_services: Services
     return LearnDesk(curriculum, progress, app_services.store)
 
 
+class SignedIn:
+    """Whose request the view's handlers are answering (the app takes it from the signed-in account)."""
+
+    name = ""
+
+    def __call__(self) -> str:
+        return self.name
+
+
 @pytest.fixture
-def view(desk: LearnDesk, tmp_path: Path) -> LearnView:
+def who() -> SignedIn:
+    return SignedIn()
+
+
+@pytest.fixture
+def view(desk: LearnDesk, tmp_path: Path, who: SignedIn) -> LearnView:
     with gr.Blocks():
-        return LearnView(desk, export_root=tmp_path / "exports").build()
+        return LearnView(desk, export_root=tmp_path / "exports", learner=who).build()
 
 
 def answer_all(desk: LearnDesk, learner: str, module_id: str, right: bool) -> Quiz:
@@ -108,22 +123,15 @@ def wrong_answer(question: Any) -> str:
 
 
 # --- handlers -------------------------------------------------------------------------------------------
-def test_a_learner_types_a_name_or_staff_number_and_bad_ones_are_explained(
-    desk: LearnDesk, view: LearnView
+def test_the_tab_greets_the_signed_in_learner_and_a_kiosk_visitor(
+    desk: LearnDesk, view: LearnView, who: SignedIn
 ) -> None:
-    assert desk.sign_in("  Jane   Wanjiru ") == "Jane Wanjiru"
-    assert desk.sign_in("KSG/2024-0137") == "KSG/2024-0137"
-    with pytest.raises(LearnerNameError, match="no e-mail addresses"):
-        desk.sign_in("jane@example.org")
-    with pytest.raises(LearnerNameError, match="Type your name or staff number"):
-        desk.sign_in("   ")
-
-    with pytest.warns(UserWarning, match="no e-mail addresses"):
-        learner, who, note, study_button, modules = view._sign_in("jane@example.org")
-    assert learner == "" and "no e-mail addresses or phone numbers" in who and who.startswith("⚠")
-    assert study_button["visible"] is False and note.startswith("Type your name")
-    learner, who, note, study_button, modules = view._sign_in("Jane Wanjiru")
-    assert learner == "Jane Wanjiru" and who == "Your answers are saved under **Jane Wanjiru**."
+    who_text, note, study_button, modules = view._welcome()
+    assert who_text == "Open kiosk: quizzes work, but nothing is saved."
+    assert study_button["visible"] is False and "With an account, Mwalimu keeps your progress" in note
+    who.name = "Jane Wanjiru"
+    who_text, note, study_button, modules = view._welcome()
+    assert who_text == "Your answers are saved under **Jane Wanjiru**."
     assert "Progress of **Jane Wanjiru**" in note
     assert study_button["value"] == "Study next: What AI is and isn't" and study_button["visible"]
     assert modules["choices"][0] == ("What AI is and isn't — not started", "what-is-ai")
@@ -227,9 +235,10 @@ def test_progress_labels_in_plain_words() -> None:
 
 
 def test_the_module_page_shows_objectives_notes_key_terms_and_questions_to_ask(
-    view: LearnView, desk: LearnDesk, curriculum: Curriculum
+    view: LearnView, desk: LearnDesk, curriculum: Curriculum, who: SignedIn
 ) -> None:
-    outputs = view._open("governing-ai", "Kamau")
+    who.name = "Kamau"
+    outputs = view._open("governing-ai")
     by_component = dict(zip(view._study_outputs, outputs))
     module = curriculum.module("governing-ai")
     page, about = by_component[view.page], by_component[view.about]
@@ -251,18 +260,19 @@ def test_the_module_page_shows_objectives_notes_key_terms_and_questions_to_ask(
     assert "**Question 1 of 8**" in by_component[view.prompt]
     assert desk.overview("Kamau").rows[curriculum.module_ids.index("governing-ai")].last_visit is not None
     with pytest.warns(UserWarning, match="no module called"):
-        view._open("no-such-module", "Kamau")
+        view._open("no-such-module")
 
 
 def test_the_check_handler_locks_the_answer_and_offers_the_next_question(
-    view: LearnView, curriculum: Curriculum
+    view: LearnView, curriculum: Curriculum, who: SignedIn
 ) -> None:
-    outputs = dict(zip(view._study_outputs, view._open("what-is-ai", "Njoki")))
+    who.name = "Njoki"
+    outputs = dict(zip(view._study_outputs, view._open("what-is-ai")))
     quiz = outputs[view.quiz]
     assert outputs[view.choice]["visible"] and outputs[view.choice]["choices"][0][1] == "A"
     question = quiz.question
     checked = dict(
-        zip(view._check_outputs, view._check(question.option_letter(question.answer), "", "Njoki", quiz))
+        zip(view._check_outputs, view._check(question.option_letter(question.answer), "", quiz))
     )
     assert "Right." in checked[view.feedback]
     assert checked[view.choice]["interactive"] is False and checked[view.check_button]["visible"] is False
@@ -357,12 +367,13 @@ def test_glossary_search(desk: LearnDesk, curriculum: Curriculum) -> None:
 
 
 def test_export_my_record_as_csv(
-    view: LearnView, desk: LearnDesk, curriculum: Curriculum, tmp_path: Path
+    view: LearnView, desk: LearnDesk, curriculum: Curriculum, tmp_path: Path, who: SignedIn
 ) -> None:
-    with pytest.warns(UserWarning, match="Type your name"):
-        update, note = view._export("")
-    assert update["visible"] is False and "Type your name" in note
-    update, note = view._export("Nobody Yet")
+    with pytest.warns(UserWarning, match="This needs an account"):
+        update, note = view._export()
+    assert update["visible"] is False and "This needs an account" in note
+    who.name = "Nobody Yet"
+    update, note = view._export()
     assert update["visible"] is False and "Nothing is stored" in note
 
     learner = "Halima Hassan"
@@ -376,7 +387,8 @@ def test_export_my_record_as_csv(
     )
     desk.check(learner, desk.next_question(first.quiz), "wrong on purpose")
     desk.open_module(learner, "cloud-first")
-    update, note = view._export("halima hassan")
+    who.name = "halima hassan"
+    update, note = view._export()
     path = Path(update["value"])
     assert update["visible"] and path.is_file() and path.suffix == ".csv" and "ready" in note
     assert path.is_relative_to(tmp_path / "exports") and "halima" not in path.name.lower()
@@ -390,25 +402,26 @@ def test_export_my_record_as_csv(
     assert [r["answer_correct"] for r in rows if r["record"] == "answer"] == ["yes", "no"]
 
 
-def test_delete_my_record_needs_a_confirmation(view: LearnView, desk: LearnDesk) -> None:
+def test_delete_my_record_needs_a_confirmation(view: LearnView, desk: LearnDesk, who: SignedIn) -> None:
     learner = "Chebet Rono"
     answer_all(desk, learner, "what-is-ai", right=True)
     answer_all(desk, "Barasa", "what-is-ai", right=False)
 
-    confirm, text, note = view._delete_ask(learner)
+    who.name = learner
+    confirm, text, note = view._delete_ask()
     assert confirm["visible"] is True and "**Chebet Rono**" in text and "cannot be undone" in text
     assert desk.progress.find_learner(learner) is not None  # asking deletes nothing
     confirm, note = view._cancel_delete()
     assert confirm["visible"] is False and note == "Nothing was deleted."
     assert desk.progress.find_learner(learner) is not None
 
-    outputs = view._delete_confirm(learner)
+    outputs = view._delete_confirm()
     assert outputs[0]["visible"] is False and "Deleted" in outputs[1]
-    assert outputs[2] == outputs[3] == outputs[4] == ""  # the tab forgets the name too
+    assert outputs[2]["visible"] is False  # the download of the record is gone too
     assert desk.progress.find_learner(learner) is None
     assert desk.progress.export_csv(learner).count("\n") == 1
     assert desk.overview("Barasa").rows[0].attempts == 7  # nobody else's record is touched
-    confirm, _, note = view._delete_ask(learner)
+    confirm, _, note = view._delete_ask()
     assert confirm["visible"] is False and "Nothing is stored" in note
     assert "Nothing was stored" in desk.delete(learner)
 
@@ -421,32 +434,27 @@ def _by_prompt(curriculum: Curriculum, prompt_markdown: str) -> Any:
 
 
 def test_learn_tab_through_the_running_app(
-    app_server: str, app_services: Services, curriculum: Curriculum, tmp_path: Path
+    staff_server: str, staff_services: Services, curriculum: Curriculum, tmp_path: Path
 ) -> None:
-    client = Client(app_server, verbose=False, download_files=str(tmp_path))
-    learner = learner_name()
-    who, note, modules = client.predict("me@example.org", api_name="/learn_sign_in")
-    assert "no e-mail addresses" in who
-    who, note, modules = client.predict(learner, api_name="/learn_sign_in")
-    assert (
-        learner in who and f"Progress of **{learner}**" in note and modules["choices"][0][1] == "what-is-ai"
-    )
+    learner = new_learner(staff_services)
+    client = Client(staff_server, auth=(learner, PASSWORD), verbose=False, download_files=str(tmp_path))
 
     page, about, prompt, choice, typed, feedback, note, modules = client.predict(
         "digital-public-infrastructure", api_name="/learn_open_module"
     )
+    assert f"Progress of **{learner}**" in note, "the signed-in account's progress, with no name typed"
     assert page.startswith("## Digital public infrastructure") and "### Key terms" in about
     question = _by_prompt(curriculum, prompt)
     assert question.id == curriculum.module("digital-public-infrastructure").questions[0].id
     letter = question.option_letter(question.answer)
     assert [c[1] for c in choice["choices"]] == list("ABCD") and choice["visible"] and not typed["visible"]
-    feedback, choice, _typed, note, modules = client.predict(letter, "", api_name="/learn_check_answer")
+    feedback, choice, _typed, _note, modules = client.predict(letter, "", api_name="/learn_check_answer")
     title = curriculum.note_title(question.citation.doc_id)
     assert "Right." in feedback and "Source: " in feedback and html.escape(title) in feedback
     label = {v: k for k, v in modules["choices"]}["digital-public-infrastructure"]
     assert "100% right, 1 answer" in label
 
-    progress = ProgressStore(app_services.engine, curriculum)
+    progress = ProgressStore(staff_services.engine, curriculum)
     row = next(p for p in progress.module_progress(learner) if p.module_id == "digital-public-infrastructure")
     assert row.attempts == 1 and row.correct == 1
 
@@ -468,8 +476,8 @@ def test_learn_tab_through_the_running_app(
 
     text, message = client.predict(api_name="/learn_delete_ask")
     assert "cannot be undone" in text and progress.find_learner(learner) is not None
-    message, name, who, record, note, modules = client.predict(api_name="/learn_delete_confirm")
-    assert "Deleted" in message and name == who == "" and progress.find_learner(learner) is None
+    message, record, _, _ = client.predict(api_name="/learn_delete_confirm")
+    assert "Deleted" in message and not record["visible"] and progress.find_learner(learner) is None
 
 
 def answer_on_screen(client: Client, curriculum: Curriculum, prompt: str, right: bool) -> str:
@@ -492,7 +500,7 @@ def test_progress_survives_an_app_restart(
 ) -> None:
     """Two apps, one after the other, on the same data folder: the second shows what the first recorded."""
     data, corpus = tmp_path / "data", ingested_corpus.corpus_dir
-    settings = Settings(data_dir=data, corpus_dir=corpus, _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(data_dir=data, corpus_dir=corpus, auth="password", _env_file=None)  # type: ignore[call-arg]
     learner = "Wanjiku Kariuki"
     module = curriculum.module("cloud-first")
     engines = []
@@ -500,25 +508,26 @@ def test_progress_survives_an_app_restart(
     @contextmanager
     def running_app() -> Iterator[Client]:
         monkeypatch.setattr(db, "_engines", {})  # as in a new process: the engine is built afresh
-        services = make_services(settings, embeddings=embeddings)
+        services = with_people(make_services(settings, embeddings=embeddings), "password")
+        if services.access.users.get(learner) is None:  # type: ignore[union-attr]
+            services.access.users.add(learner, "learner", PASSWORD, actor="test")  # type: ignore[union-attr]
         engines.append(services.engine)
         demo = build_app(settings, services)
         _, url, _ = launch_app(demo, settings, port=free_port(), prevent_thread_lock=True)
         try:
-            yield Client(url, verbose=False)
+            yield Client(url, auth=(learner, PASSWORD), verbose=False)
         finally:
             demo.close()
             services.engine.dispose()
 
     with running_app() as client:
-        client.predict(learner, api_name="/learn_sign_in")
         prompt = client.predict(module.id, api_name="/learn_open_module")[2]
         assert "Right." in answer_on_screen(client, curriculum, prompt, right=True)
         prompt = client.predict(api_name="/learn_next_question")[0]
         assert "Not quite." in answer_on_screen(client, curriculum, prompt, right=False)
 
     with running_app() as client:
-        _, note, modules = client.predict(learner.upper(), api_name="/learn_sign_in")
+        note, modules = client.predict(module.id, api_name="/learn_open_module")[-2:]
         label = {v: k for k, v in modules["choices"]}[module.id]
         assert label == f"{module.title} — practising: 50% right, 2 answers, last visit today"
         assert "Why this one: You have not answered any questions" in note  # the first module is still unseen
@@ -529,25 +538,23 @@ def test_progress_survives_an_app_restart(
 # --- a real browser ---------------------------------------------------------------------------------------
 
 
-def _sign_in(page: Any, app_server: str, learner: str) -> None:
-    page.goto(app_server)
+def _sign_in(page: Any, server: str, learner: str) -> None:
+    sign_in_page(page, server, learner)
     page.get_by_role("tab", name="Learn").click()
-    box = page.get_by_label("Your name or staff number")
-    box.click()
-    page.keyboard.type(learner)
-    page.keyboard.press("Enter")
     page.get_by_text(f"Your answers are saved under {learner}").wait_for()
     assert page.get_by_text(f"Progress of {learner}").is_visible()
 
 
 @pytest.mark.browser
 def test_browser_open_a_module_answer_and_see_the_source(
-    browser: Any, app_server: str, app_services: Services, curriculum: Curriculum
+    browser: Any, staff_server: str, staff_services: Services, curriculum: Curriculum
 ) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     learner = "Amina Wekesa"  # the screenshot shows the name
-    ProgressStore(app_services.engine, curriculum).delete_learner(learner)
-    _sign_in(page, app_server, learner)
+    ProgressStore(staff_services.engine, curriculum).delete_learner(learner)
+    if staff_services.access.users.get(learner) is None:  # type: ignore[union-attr]
+        staff_services.access.users.add(learner, "learner", PASSWORD, actor="test")  # type: ignore[union-attr]
+    _sign_in(page, staff_server, learner)
     module = curriculum.module("what-is-ai")
     question = module.questions[0]
     assert question.type == "mcq"
@@ -565,7 +572,7 @@ def test_browser_open_a_module_answer_and_see_the_source(
     assert feedback.locator(f'a[href="{note.url}"][target="_blank"]').count() == 1
     assert page.get_by_role("button", name="Next question").is_visible()
     assert page.get_by_role("button", name=module.ask[0]).is_visible()
-    stored = ProgressStore(app_services.engine, curriculum).module_progress(learner)[0]
+    stored = ProgressStore(staff_services.engine, curriculum).module_progress(learner)[0]
     assert (stored.module_id, stored.attempts, stored.correct) == ("what-is-ai", 1, 1)
 
     DOCS.mkdir(exist_ok=True)
@@ -581,12 +588,12 @@ def test_browser_open_a_module_answer_and_see_the_source(
 
 @pytest.mark.browser
 def test_browser_at_phone_width_by_keyboard_then_ask_about_this(
-    browser: Any, app_server: str, curriculum: Curriculum
+    browser: Any, staff_server: str, staff_services: Services, curriculum: Curriculum
 ) -> None:
     page = browser.new_page(
         viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
     )
-    _sign_in(page, app_server, learner_name())
+    _sign_in(page, staff_server, new_learner(staff_services))
     module = curriculum.module(curriculum.module_ids[0])  # a new learner is sent to the first module
     page.get_by_role("button", name=f"Study next: {module.title}").click()
     page.locator("#mw-learn-page h2").filter(has_text=module.title).wait_for()

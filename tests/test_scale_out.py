@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from accounts import PASSWORD, fast_users
 from factories import make_report_pdf
 from gradio_client import Client, handle_file
 from serving import AppProcess, chroma_server, postgres_bin, postgres_server, start_app
@@ -30,6 +32,7 @@ from tutor.ingestion import Ingestor
 from tutor.progress import ProgressStore
 from tutor.settings import Settings
 from tutor.store import open_store
+from tutor.throttle import Throttle
 from tutor.ui.feedback import FeedbackStore, SettingsSnapshot
 
 pytestmark = [
@@ -38,9 +41,10 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning"),
 ]
 REPO = Path(__file__).resolve().parents[1]
-PASSWORD = "replica admin password"
+STAFF = "Replica Content Staff"
 QUESTION = "How many officers were in the first intake of the Nyeri course?"
 LEARNER = "Scale Out Tester 42"
+GUESSED = "Scale Out Guessed"
 
 
 @dataclass
@@ -68,10 +72,14 @@ def deployment(tmp_path_factory: pytest.TempPathFactory, embeddings: LocalEmbedd
                             corpus_dir=_copy_corpus(root / "staff"), _env_file=None)  # type: ignore[call-arg]
         summary = Ingestor(settings, open_store(settings), embeddings).run()
         assert not summary.failures and summary.count("added") > 20, summary.text()
+        # An administrator adds the accounts once, in the shared database; both replicas sign them in.
+        users = fast_users(make_engine(settings))
+        for name, role in ((STAFF, "content"), (LEARNER, "learner"), (GUESSED, "learner")):
+            users.add(name, role, PASSWORD, actor="test")
         replicas = [
             start_app(root / f"replica-{name}.log", chroma_url=chroma_url, database_url=database_url,
                       data_dir=root / f"replica-{name}" / "data", corpus_dir=_copy_corpus(root / f"replica-{name}"),
-                      admin_password=PASSWORD)
+                      auth="password")
             for name in ("a", "b")
         ]
         try:
@@ -89,7 +97,8 @@ def _cited_titles(sources: list[dict[str, Any]]) -> set[str]:
 
 def test_a_document_uploaded_through_one_replica_is_cited_by_the_other(deployment: Deployment,
                                                                        tmp_path: Path) -> None:
-    a, b = Client(deployment.a.url, verbose=False), Client(deployment.b.url, verbose=False)
+    a = Client(deployment.a.url, auth=(STAFF, PASSWORD), verbose=False)
+    b = Client(deployment.b.url, auth=(STAFF, PASSWORD), verbose=False)
     assert deployment.a.process.poll() is None and deployment.b.process.poll() is None, "a replica died"
     # Replica B's own data folder was empty: it built its BM25 copy from the shared index at start-up.
     assert re.search(r"rebuilt BM25 index v\d+ from the store", deployment.b.log_text()), deployment.b.log_text()[-3000:]
@@ -97,7 +106,7 @@ def test_a_document_uploaded_through_one_replica_is_cited_by_the_other(deploymen
     assert "Nyeri county paper" not in _cited_titles(before)
 
     pdf = make_report_pdf(tmp_path / "nyeri-paper.pdf")
-    result = a.predict(handle_file(str(pdf)), "Nyeri county paper", "KSG", "2024", "", PASSWORD,
+    result = a.predict(handle_file(str(pdf)), "Nyeri county paper", "KSG", "2024", "",
                        api_name="/upload_document")[0]
     assert result.startswith("Added “Nyeri county paper”"), result
 
@@ -131,11 +140,11 @@ def test_progress_recorded_through_one_replica_is_read_through_the_other(deploym
     curriculum = load_curriculum(REPO / "corpus")
     module = curriculum.modules[0]
     progress = ProgressStore(make_engine(deployment.settings), curriculum)
-    a, b = Client(deployment.a.url, verbose=False), Client(deployment.b.url, verbose=False)
-    learn = {"learn_sign_in", "learn_open_module", "learn_check_answer", "learn_export"}
+    a = Client(deployment.a.url, auth=(LEARNER, PASSWORD), verbose=False)
+    b = Client(deployment.b.url, auth=(LEARNER, PASSWORD), verbose=False)
+    learn = {"learn_open_module", "learn_check_answer", "learn_export"}
     if learn <= _api_names(a):
-        # Through replica A's Learn tab: sign in, open the first module (a visit), answer its first question.
-        a.predict(LEARNER, api_name="/learn_sign_in")
+        # Through replica A's Learn tab, signed in: open the first module (a visit), answer its first question.
         a.predict(module.id, api_name="/learn_open_module")
         a.predict("A", "a few words", api_name="/learn_check_answer")
     else:  # the Learn tab is not there: record straight into the shared database, as the tab would
@@ -146,8 +155,19 @@ def test_progress_recorded_through_one_replica_is_read_through_the_other(deploym
     assert first.attempts == 1 and first.last_visit is not None
     # ... and replica B's Learn tab reads it: the learner's exported record lists that answer.
     assert learn <= _api_names(b), "replica B has no Learn endpoints to read progress through"
-    b.predict(LEARNER, api_name="/learn_sign_in")
     assert len(_answer_rows(b.predict(api_name="/learn_export")[0], module.id)) == 1
+
+
+def test_replicas_share_accounts_and_the_guessing_limit(deployment: Deployment) -> None:
+    """Five wrong passwords at replica A block the account at replica B too: the count is in PostgreSQL."""
+    with httpx.Client() as http:
+        codes = [http.post(f"{deployment.a.url.rstrip('/')}/login",
+                           data={"username": GUESSED, "password": "a wrong guess"}).status_code for _ in range(5)]
+        blocked = http.post(f"{deployment.b.url.rstrip('/')}/login", data={"username": GUESSED, "password": PASSWORD})
+    assert codes == [400] * 5 and blocked.status_code == 429, (codes, blocked.text)
+    assert "Too many failed attempts" in blocked.json()["detail"]
+    # The block holds this machine's address too; lift it (as an hour would) for the tests that follow.
+    Throttle(make_engine(deployment.settings)).succeeded("address:127.0.0.1", f"account:{GUESSED.casefold()}")
 
 
 def test_feedback_and_progress_tables_work_on_postgresql(deployment: Deployment) -> None:
@@ -182,10 +202,9 @@ def test_both_replicas_write_one_audit_record_without_losing_rows(deployment: De
                         for i in range(per_replica)] for name in ("a", "b")}
 
     def ask(name: str, url: str) -> None:
-        client = Client(url, verbose=False)
         for question in questions[name]:
             try:
-                client.predict(question, api_name="/ask")
+                Client(url, auth=(LEARNER, PASSWORD), verbose=False).predict(question, api_name="/ask")
             except Exception as exc:  # noqa: BLE001 - collected and reported below
                 failures.append(exc)
 
@@ -202,6 +221,7 @@ def test_both_replicas_write_one_audit_record_without_losing_rows(deployment: De
     asked = sorted(q for qs in questions.values() for q in qs)
     assert sorted(r["question"] for r in recorded) == asked  # each once: none lost, none doubled
     assert {r["channel"] for r in recorded} == {"api"} and all(r["passages"] for r in recorded)
+    assert {r["learner"] for r in recorded} == {LEARNER.casefold()}, "each answer belongs to who asked"
 
 
 def test_replicas_creating_the_tables_at_once_do_not_collide(deployment: Deployment) -> None:

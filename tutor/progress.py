@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import re
 import threading
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -44,6 +43,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tutor.db import create_tables
 from tutor.errors import TutorError
+from tutor.users import NAME_PATTERN
 
 if TYPE_CHECKING:
     from tutor.curriculum import Curriculum
@@ -95,7 +95,8 @@ class LearnerNameError(TutorError, ValueError):
     """The name or staff number typed cannot identify a learner (empty, too long, odd characters)."""
 
 
-_ALLOWED = re.compile(r"[\w .'/-]+")
+#: The characters an account name may have (a learner's record is kept under their account's name).
+_ALLOWED = NAME_PATTERN
 
 
 def _clean(name: str) -> str:
@@ -116,8 +117,7 @@ def learner_key(name: str) -> str:
         )
     if not _ALLOWED.fullmatch(cleaned) or not any(ch.isalnum() for ch in cleaned):
         raise LearnerNameError(
-            "Use only letters, digits, spaces and . ' / - : your name or staff number, "
-            "nothing else (no e-mail addresses or phone numbers)."
+            "Use only letters, digits, spaces and . ' / - @ + : a name, staff number or sign-on name."
         )
     return cleaned.casefold()
 

@@ -52,8 +52,19 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL for learners' progress and feedback; default SQLite under TUTOR_DATA_DIR. "
         "Use PostgreSQL when several app replicas share one database.",
     )
-    admin_password: str | None = Field(
-        None, description="Enables the Library tab's write actions; without it they are refused."
+    auth: Literal["open", "password", "proxy"] = Field(
+        "open",
+        description="How people sign in: `open` (an anonymous kiosk: chat and quizzes, nothing stored, no "
+        "library changes, evaluations or exports), `password` (Gradio's sign-in page, checked against the "
+        "accounts of `python -m tutor.users`) or `proxy` (a trusted header set by the institution's sign-on proxy).",
+    )
+    proxy_addresses: str = Field(
+        "",
+        description="With `TUTOR_AUTH=proxy`: the sign-on proxy's addresses or networks, comma-separated "
+        "(e.g. `10.0.0.5,10.0.1.0/24`); the header from any other address is ignored.",
+    )
+    proxy_header: str = Field(
+        "X-Forwarded-User", description="With `TUTOR_AUTH=proxy`: the header that carries the signed-in name."
     )
     max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are skipped at ingestion.")
     parse_timeout_s: float = Field(

@@ -1,10 +1,10 @@
 """Slowing down guessing: failed sign-ins and failed role checks, per account and per client address.
 
 Each failure is a row in the database, so every replica behind a load balancer sees the same count.
-Within :data:`WINDOW_S` (a minute) :data:`FREE_TRIES` failures are allowed; the next one blocks the key
-for :data:`FIRST_BLOCK_S`, and each further block while failures keep coming doubles (1, 2, 4... minutes,
-at most :data:`MAX_BLOCK_S`). A success clears the key. That caps guessing at five tries a minute per
-account and per address, and far fewer for anyone who keeps going.
+The :data:`FREE_TRIES`-th failure within :data:`WINDOW_S` (a minute) blocks the key for
+:data:`FIRST_BLOCK_S`, so the next try is refused unchecked; each further block while failures keep
+coming doubles (1, 2, 4... minutes, at most :data:`MAX_BLOCK_S`). A success clears the key. That caps
+guessing at five tries a minute per account and per address, and far fewer for anyone who keeps going.
 """
 
 from __future__ import annotations
@@ -55,9 +55,10 @@ class Verdict:
     allowed: bool
     retry_after_s: float = 0.0
 
-    def message(self) -> str:
+    def message(self, what: str = "failed attempts") -> str:
+        """``Too many failed attempts: try again in 2 minutes.`` ("" when allowed)."""
         minutes = max(1, round(self.retry_after_s / 60))
-        return (f"Too many failed attempts: try again in {minutes} minute{'s' * (minutes != 1)}."
+        return (f"Too many {what}: try again in {minutes} minute{'s' * (minutes != 1)}."
                 if not self.allowed else "")
 
 
@@ -113,7 +114,7 @@ class Throttle:
 def blocked_until(times: list[float]) -> float:
     """When the block earned by these failure times (sorted) ends; 0 if none.
 
-    Replays the failures: once more than :data:`FREE_TRIES` fall within :data:`WINDOW_S`, a block starts
+    Replays the failures: once :data:`FREE_TRIES` fall within :data:`WINDOW_S`, a block starts
     at that failure; each failure during or soon after a block (within the window after it ends) extends
     the streak and doubles the next block.
     """
@@ -123,7 +124,7 @@ def blocked_until(times: list[float]) -> float:
         window = [t for t in window if t > at - WINDOW_S] + [at]
         if streak_end and at > streak_end + WINDOW_S:
             block, streak_end = FIRST_BLOCK_S, 0.0  # the streak is over: back to the first block
-        if len(window) > FREE_TRIES or (streak_end and at <= streak_end + WINDOW_S):
+        if len(window) >= FREE_TRIES or (streak_end and at <= streak_end + WINDOW_S):
             if at < until:
                 continue  # tries made while blocked were refused without a check: they do not lengthen it
             until = at + block

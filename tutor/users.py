@@ -52,6 +52,8 @@ ROLES = ("learner", "content", "evaluator", "admin")
 MIN_PASSWORD_LENGTH = 10
 MAX_NAME_LENGTH = 64
 _SPACES = re.compile(r"\s+")
+#: Letters, digits and the punctuation of names, staff numbers and sign-on names (``jane.w@ksg.ac.ke``).
+NAME_PATTERN = re.compile(r"[\w .'/@+-]+")
 
 metadata = MetaData()
 accounts = Table(
@@ -189,6 +191,8 @@ class Users:
         display = _SPACES.sub(" ", unicodedata.normalize("NFKC", name or "")).strip()
         if not display or len(display) > MAX_NAME_LENGTH:
             raise AccountError(f"a name must be 1 to {MAX_NAME_LENGTH} characters")
+        if not NAME_PATTERN.fullmatch(display) or not any(ch.isalnum() for ch in display):
+            raise AccountError("a name may have letters, digits, spaces and . ' / - @ + only")
         role = check_role(role)
         digest = self.hasher.hash(check_password(password)) if password is not None else None
         try:

@@ -54,8 +54,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHANNELS = ("chat", "api", "eval")
-#: Settings that never go into the fingerprint: secrets, and where files live (not how answers are made).
-_NOT_FINGERPRINTED = {"llm_api_key", "admin_password", "database_url", "data_dir", "corpus_dir", "chroma_url"}
+#: Settings that never go into the fingerprint: secrets, where files live and how people sign in (not how
+#: answers are made).
+_NOT_FINGERPRINTED = {"llm_api_key", "database_url", "data_dir", "corpus_dir", "chroma_url", "auth",
+                      "proxy_addresses", "proxy_header"}
 #: Rows read per round trip on export.
 EXPORT_PAGE = 2000
 FIELDS = ("time", "channel", "question", "standalone_question", "refused", "backend", "settings_fingerprint",

@@ -15,6 +15,7 @@ import gradio as gr
 
 from tutor.errors import TutorError
 from tutor.events import Done
+from tutor.ui import guard
 from tutor.ui.services import Services
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,8 @@ def answer_recorded(services: Services, question: str, as_of: str) -> Done:
         done = services.tutor.answer(question or "", as_of=as_of or None)
         audit = getattr(services, "audit", None)
         if audit is not None:
-            audit.record(done, "api", as_of=as_of)
+            learner = guard.current_visitor(getattr(services, "access", None)).name
+            audit.record(done, "api", learner=learner or None, as_of=as_of)
     except TutorError as exc:
         log.warning("the API answer failed: %s", exc)
         raise gr.Error(str(exc)) from exc

@@ -20,7 +20,7 @@ from tutor.errors import TutorError
 from tutor.events import AnswerDelta, Done, Notice, Source
 from tutor.tutor import sources_block
 from tutor.ui import as_of as as_of_option
-from tutor.ui import render
+from tutor.ui import guard, render
 from tutor.ui.feedback import REASON_LABELS, REASONS
 from tutor.ui.services import Services
 
@@ -132,11 +132,12 @@ def friendly(exc: BaseException) -> str:
 
 def respond(services: Services, question: str, turns: Sequence[Turn], simple: bool = False,
             shown: str | None = None, prior: Sequence[Turn] | None = None, as_of: str | None = None,
-            detailed: bool = False) -> Iterator[Frame]:
+            detailed: bool = False, learner: str = "") -> Iterator[Frame]:
     """Stream one answer: frames while it is written, then the final frame with the new turn added.
 
     ``as_of`` (the "Answer as of" box) answers from the document versions in force on that date;
-    ``detailed`` opens "More from the sources" (the Brief / Detailed choice)."""
+    ``detailed`` opens "More from the sources" (the Brief / Detailed choice); ``learner`` is the signed-in
+    account the answer record belongs to ("" at an open kiosk: recorded under no name)."""
     turns = list(turns)
     as_of = as_of_option.clean(as_of)
     shown = shown or question
@@ -157,7 +158,7 @@ def respond(services: Services, question: str, turns: Sequence[Turn], simple: bo
             elif isinstance(event, Done):
                 audit = getattr(services, "audit", None)
                 if audit is not None:
-                    audit.record(event, "chat", as_of=as_of)
+                    audit.record(event, "chat", learner=learner or None, as_of=as_of)
                 turn = Turn.from_done(event, shown)
                 turns.append(turn)
                 note = render.answer_note(turn.backend, turn.total_ms, event.notices or tuple(notices), turn.refused)
@@ -172,7 +173,7 @@ def respond(services: Services, question: str, turns: Sequence[Turn], simple: bo
 
 
 def simplify(services: Services, turns: Sequence[Turn], as_of: str | None = None,
-             detailed: bool = False) -> Iterator[Frame]:
+             detailed: bool = False, learner: str = "") -> Iterator[Frame]:
     """Re-answer the last question with ``simple=True``, as a new turn."""
     if not turns:
         message = "Ask a question first; then this button explains the answer more simply."
@@ -181,7 +182,7 @@ def simplify(services: Services, turns: Sequence[Turn], as_of: str | None = None
         return
     last = turns[-1]
     yield from respond(services, last.question, turns, simple=True, shown=SIMPLER_PROMPT, prior=turns[:-1],
-                       as_of=as_of, detailed=detailed)
+                       as_of=as_of, detailed=detailed, learner=learner)
 
 
 # --- feedback ---------------------------------------------------------------------------------------
@@ -317,12 +318,15 @@ class ChatView:
             gr.Warning("Type a question first.")
             yield tuple(gr.update() for _ in self._outputs)
             return
-        for frame in respond(self.services, question, turns, as_of=as_of, detailed=length == DETAILED):
+        learner = guard.current_visitor(getattr(self.services, "access", None)).name
+        for frame in respond(self.services, question, turns, as_of=as_of, detailed=length == DETAILED,
+                             learner=learner):
             # On an error the question goes back into the box, so the user can send it again.
             yield self._frame(frame, question if frame.error else "")
 
     def _simplify(self, turns: list[Turn], as_of: str = "", length: str = BRIEF) -> Iterator[tuple[Any, ...]]:
-        for frame in simplify(self.services, turns, as_of, detailed=length == DETAILED):
+        learner = guard.current_visitor(getattr(self.services, "access", None)).name
+        for frame in simplify(self.services, turns, as_of, detailed=length == DETAILED, learner=learner):
             yield self._frame(frame, gr.update())
 
     @staticmethod

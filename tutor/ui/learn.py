@@ -9,10 +9,11 @@ Two layers, as in the Chat tab:
   per-user state, and tests call it directly. It and the ``*_markdown`` functions there turn results into
   page text, escaping anything that comes from documents or learners.
 * :class:`LearnView` (here) builds the components and translates: errors become ``gr.Warning`` and a note.
-  Per-user state lives in ``gr.State`` only: the learner's name and the
-  :class:`~tutor.ui.learn_desk.Quiz` in progress.
+  The learner is the signed-in account (:func:`tutor.ui.guard.current_visitor`), never a name typed into
+  the page, so nobody can open, export or delete another person's record; at an open kiosk it is nobody
+  and nothing is stored. Per-user state lives in ``gr.State`` only: the quiz in progress.
 
-Endpoints for scripts and tests (``gradio_client``): ``/learn_sign_in``, ``/learn_open_module``,
+Endpoints for scripts and tests (``gradio_client``): ``/learn_open_module``,
 ``/learn_study_next``, ``/learn_check_answer``, ``/learn_next_question``, ``/learn_practise_document``,
 ``/learn_glossary``, ``/learn_export``, ``/learn_delete_ask``, ``/learn_delete_confirm``.
 """
@@ -32,10 +33,12 @@ from typing import Any
 
 import gradio as gr
 
+from tutor.access import Access
 from tutor.curriculum import CurriculumError, Module
 from tutor.errors import TutorError
-from tutor.ui import render
+from tutor.ui import guard, render
 from tutor.ui.learn_desk import (
+    NO_ACCOUNT,
     LearnDesk,
     Quiz,
     module_choices,
@@ -54,7 +57,7 @@ LETTERS = "ABCD"
 SORRY = "Sorry, that did not work; the details are in the server log."
 INTRO = (
     "**Learn by answering.** Short quizzes with feedback help you remember more than re-reading. "
-    "Type your name or staff number to keep your progress; nothing else about you is stored."
+    "Your answers are kept under your account; you can download or delete them under “My record”."
 )
 #: A few rules the page-wide theme lacks: option lists one per line (easier to read and to tap).
 CSS = """
@@ -89,15 +92,20 @@ class LearnView:
         desk: LearnDesk,
         ask_in_chat: Callable[[gr.Button, Any], None] | None = None,
         export_root: Path | None = None,
+        access: Access | None = None,
+        learner: Callable[[], str] | None = None,
     ) -> None:
+        """``learner`` says whose request this is; by default the signed-in account of the request in
+        hand (:func:`tutor.ui.guard.current_visitor`). Unit tests pass their own."""
         self.desk = desk
+        self.access = access
+        self._who = learner or (lambda: guard.current_visitor(self.access).name)
         self.ask_in_chat = ask_in_chat
         self.export_root = export_root or Path(tempfile.gettempdir()) / "mwalimu-exports"
 
     def build(self) -> LearnView:
         gr.HTML(f"<style>{CSS}</style>", js_on_load=None, elem_id="mw-learn-style", padding=False)
         gr.Markdown(INTRO)
-        self.learner = gr.State("")
         self.quiz = gr.State(None)
         self._build_learner()
         self._build_module_list()
@@ -109,18 +117,6 @@ class LearnView:
         return self
 
     def _build_learner(self) -> None:
-        with gr.Row(equal_height=False):
-            self.name = gr.Textbox(
-                label="Your name or staff number",
-                max_lines=1,
-                scale=4,
-                min_width=220,
-                placeholder="e.g. Jane Wanjiru or KSG-01234",
-                elem_id="mw-learner",
-            )
-            self.sign_in = gr.Button(
-                "Show my progress", variant="primary", scale=1, min_width=160, elem_id="mw-learner-go"
-            )
         self.who = gr.Markdown("", elem_id="mw-learn-who")
 
     def _build_module_list(self) -> None:
@@ -317,19 +313,19 @@ class LearnView:
         gr.Warning(html.escape(message))
         return message
 
-    def _sign_in(self, name: str) -> tuple[Any, ...]:
-        """Remember the learner for this session and show their progress (the view stays where it is, so
-        a learner who starts a quiz first can type their name and carry on)."""
+    def _learner(self) -> str:
+        """The signed-in account this request comes from ("" at an open kiosk: nothing is stored)."""
+        return self._who()
+
+    def _welcome(self) -> tuple[Any, ...]:
+        """On page load: whose progress this is, and their module list."""
+        learner = self._learner()
+        who = (f"Your answers are saved under **{render.md_escape(learner)}**." if learner
+               else "Open kiosk: quizzes work, but nothing is saved.")
         try:
-            learner = self.desk.sign_in(name)
-            return (
-                learner,
-                f"Your answers are saved under **{render.md_escape(learner)}**.",
-                *self._overview(learner),
-            )
-        except Exception as exc:  # noqa: BLE001 - LearnerNameError says what to type; others are logged
-            message = self._warn(exc)
-            return ("", render.error_note(message), *self._overview(""))
+            return (who, *self._overview(learner))
+        except Exception as exc:  # noqa: BLE001 - the tab still works without the overview
+            return (render.error_note(self._warn(exc)), *_skip(len(self._overview_outputs)))
 
     def _show(self, learner: str, opened: Callable[[], tuple[Module, Quiz]]) -> tuple[Any, ...]:
         try:
@@ -339,13 +335,16 @@ class LearnView:
             self._warn(exc)
             return _skip(len(self._study_outputs))
 
-    def _open(self, module_id: str | None, learner: str) -> tuple[Any, ...]:
+    def _open(self, module_id: str | None) -> tuple[Any, ...]:
+        learner = self._learner()
         return self._show(learner, lambda: self.desk.open_module(learner, module_id))
 
-    def _study_next(self, learner: str) -> tuple[Any, ...]:
+    def _study_next(self) -> tuple[Any, ...]:
+        learner = self._learner()
         return self._show(learner, lambda: self.desk.study_next(learner))
 
-    def _practise(self, doc_id: str | None, learner: str) -> tuple[Any, ...]:
+    def _practise(self, doc_id: str | None) -> tuple[Any, ...]:
+        learner = self._learner()
         try:
             quiz = self.desk.practise(learner, doc_id, seed=random.randrange(1 << 30))
             return (
@@ -357,9 +356,8 @@ class LearnView:
             self._warn(exc)
             return _skip(len(self._study_outputs))
 
-    def _check(
-        self, letter: str | None, typed: str | None, learner: str, quiz: Quiz | None
-    ) -> tuple[Any, ...]:
+    def _check(self, letter: str | None, typed: str | None, quiz: Quiz | None) -> tuple[Any, ...]:
+        learner = self._learner()
         question = quiz.question if quiz else None
         response = letter if question is not None and question.type == "mcq" else typed
         try:
@@ -385,8 +383,9 @@ class LearnView:
             self._warn(exc)
             return _skip(len(self._quiz_outputs))
 
-    def _export(self, learner: str) -> tuple[Any, ...]:
+    def _export(self) -> tuple[Any, ...]:
         """Write the record into a fresh folder and offer it for download."""
+        learner = self._learner()
         try:
             text = self.desk.record_csv(learner)
             if text is None:
@@ -399,9 +398,10 @@ class LearnView:
             return gr.update(visible=False, value=None), render.error_note(self._warn(exc))
         return gr.update(visible=True, value=str(path)), "Your record is ready: use the download link above."
 
-    def _delete_ask(self, learner: str) -> tuple[Any, ...]:
+    def _delete_ask(self) -> tuple[Any, ...]:
+        learner = self._learner()
         if not learner:
-            message = self._warn(TutorError("Type your name or staff number first."))
+            message = self._warn(TutorError(NO_ACCOUNT))
             return gr.update(visible=False), "", render.error_note(message)
         if not self.desk.has_record(learner):
             return gr.update(visible=False), "", f"Nothing is stored under “{render.md_escape(learner)}”."
@@ -411,7 +411,8 @@ class LearnView:
         )
         return gr.update(visible=True), text, ""
 
-    def _delete_confirm(self, learner: str) -> tuple[Any, ...]:
+    def _delete_confirm(self) -> tuple[Any, ...]:
+        learner = self._learner()
         try:
             message = self.desk.delete(learner)
         except Exception as exc:  # noqa: BLE001 - translated for the learner
@@ -419,20 +420,14 @@ class LearnView:
             return (
                 gr.update(visible=False),
                 message,
-                learner,
-                gr.update(),
-                gr.update(),
                 gr.update(visible=False),
                 *_skip(len(self._overview_outputs)),
             )
         return (
             gr.update(visible=False),
             message,
-            "",
-            "",
-            "",
             gr.update(visible=False, value=None),
-            *self._overview(""),
+            *self._overview(learner),
         )
 
     @staticmethod
@@ -450,19 +445,16 @@ class LearnView:
             return gr.update()
 
     def _wire(self) -> None:
-        sign_in_outputs = [self.learner, self.who, *self._overview_outputs]
-        self.sign_in.click(self._sign_in, [self.name], sign_in_outputs, api_name="learn_sign_in")
-        self.name.submit(self._sign_in, [self.name], sign_in_outputs, api_visibility="private")
         self.open_button.click(
             self._open,
-            [self.modules, self.learner],
+            [self.modules],
             self._study_outputs,
             api_name="learn_open_module",
             scroll_to_output=True,
         )
         self.study_button.click(
             self._study_next,
-            [self.learner],
+            None,
             self._study_outputs,
             api_name="learn_study_next",
             scroll_to_output=True,
@@ -470,14 +462,14 @@ class LearnView:
         self.back.click(
             self._back, None, [self.list_view, self.study_view], api_visibility="private", queue=False
         )
-        check_inputs = [self.choice, self.typed, self.learner, self.quiz]
+        check_inputs = [self.choice, self.typed, self.quiz]
         check_outputs = self._check_outputs
         self.check_button.click(self._check, check_inputs, check_outputs, api_name="learn_check_answer")
         self.typed.submit(self._check, check_inputs, check_outputs, api_visibility="private")
         self.next_button.click(self._next, [self.quiz], self._quiz_outputs, api_name="learn_next_question")
         self.practise_button.click(
             self._practise,
-            [self.document, self.learner],
+            [self.document],
             self._study_outputs,
             api_name="learn_practise_document",
             scroll_to_output=True,
@@ -489,26 +481,18 @@ class LearnView:
             self.desk.glossary_markdown, [self.query], [self.terms], api_name="learn_glossary", queue=False
         )
         self.export_button.click(
-            self._export, [self.learner], [self.export_file, self.record_note], api_name="learn_export"
+            self._export, None, [self.export_file, self.record_note], api_name="learn_export"
         )
         self.delete_button.click(
             self._delete_ask,
-            [self.learner],
+            None,
             [self.confirm_box, self.confirm_text, self.record_note],
             api_name="learn_delete_ask",
         )
         self.confirm_button.click(
             self._delete_confirm,
-            [self.learner],
-            [
-                self.confirm_box,
-                self.record_note,
-                self.learner,
-                self.name,
-                self.who,
-                self.export_file,
-                *self._overview_outputs,
-            ],
+            None,
+            [self.confirm_box, self.record_note, self.export_file, *self._overview_outputs],
             api_name="learn_delete_confirm",
         )
         self.cancel_button.click(
@@ -548,4 +532,8 @@ def build_tab(shell: Any) -> LearnView | None:
             "read. The details are in the server log."
         )
         return None
-    return LearnView(desk, shell.ask_in_chat).build()
+    view = LearnView(desk, shell.ask_in_chat, access=shell.services.access).build()
+    demo = getattr(shell, "demo", None)
+    if demo is not None:
+        demo.load(view._welcome, None, [view.who, *view._overview_outputs], api_visibility="private")
+    return view

@@ -18,7 +18,7 @@ from tutor.cloze import generate_cloze
 from tutor.curriculum import Citation, Curriculum, Module, Question, load_curriculum
 from tutor.errors import TutorError
 from tutor.grading import Grade, grade, normalise
-from tutor.progress import MASTERY_WINDOW, ModuleProgress, ProgressStore, StudyNext, learner_key
+from tutor.progress import MASTERY_WINDOW, ModuleProgress, ProgressStore, StudyNext
 from tutor.store import ChunkStore
 from tutor.ui import render
 from tutor.ui.services import Services
@@ -27,7 +27,8 @@ from tutor.ui.services import Services
 LIBRARY_MODULE = "library"
 CLOZE_QUESTIONS = 5
 GLOSSARY_LIMIT = 20
-NOT_SAVED = "Not saved: type your name or staff number at the top of this tab to keep your progress."
+NOT_SAVED = "Not saved: this is an open kiosk. Sign in where your school gives you an account to keep your progress."
+NO_ACCOUNT = "This needs an account: on this open kiosk nothing is stored under anyone's name."
 
 
 # --- per-session state ----------------------------------------------------------------------------
@@ -91,12 +92,6 @@ class LearnDesk:
         return cls(curriculum, ProgressStore(services.engine, curriculum), services.store, services.audit)
 
     # learners and the module list
-    @staticmethod
-    def sign_in(name: str) -> str:
-        """The name as typed, tidied; raises :class:`LearnerNameError` (a message for the learner)."""
-        learner_key(name)
-        return " ".join((name or "").split())
-
     def overview(self, learner: str) -> Overview:
         if not learner:
             empty = tuple(ModuleProgress(m.id, m.title, 0, 0, 0, 0, None) for m in self.curriculum.modules)
@@ -121,7 +116,8 @@ class LearnDesk:
 
     def study_next(self, learner: str) -> tuple[Module, Quiz]:
         if not learner:
-            raise TutorError("Type your name or staff number first; then Mwalimu can suggest a module.")
+            raise TutorError("Mwalimu suggests a module from your progress, which an open kiosk does not keep: "
+                             "choose a module from the list.")
         suggestion = self.progress.study_next(learner)
         if suggestion is None:
             raise TutorError("There are no modules to suggest.")
@@ -230,17 +226,17 @@ class LearnDesk:
     def record_csv(self, learner: str) -> str | None:
         """The learner's whole record as CSV text; ``None`` when nothing is stored under the name."""
         if not learner:
-            raise TutorError("Type your name or staff number first.")
+            raise TutorError(NO_ACCOUNT)
         return self.progress.export_csv(learner) if self.has_record(learner) else None
 
     def delete(self, learner: str) -> str:
         if not learner:
-            raise TutorError("Type your name or staff number first.")
+            raise TutorError(NO_ACCOUNT)
         audited = self.audit.delete_learner(learner) if self.audit is not None else 0  # their answer records too
         if self.progress.delete_learner(learner) or audited:
             return (
                 f"Deleted: nothing is stored under “{render.md_escape(learner)}” any more. "
-                "If you use the name again, you start afresh."
+                "Anything you do from now on starts a new record."
             )
         return f"Nothing was stored under “{render.md_escape(learner)}”."
 
@@ -299,7 +295,7 @@ def module_choices(overview: Overview, today: date | None = None) -> list[tuple[
 def study_next_markdown(overview: Overview) -> str:
     """The lines under the "Study next" button: why that module, and how mastery is counted."""
     if not overview.learner:
-        return "Type your name or staff number above to see your progress and what to study next."
+        return "Choose a module below. With an account, Mwalimu keeps your progress and suggests what to study next."
     lines = []
     if overview.study_next is not None:
         lines.append(f"Why this one: {render.md_escape(overview.study_next.reason)}")

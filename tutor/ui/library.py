@@ -1,13 +1,13 @@
 """The Library desk for content staff: see, add, re-read and delete documents.
 
-Reading is open to everyone; every write needs ``TUTOR_ADMIN_PASSWORD`` (compared in constant time) and
-is refused with a clear message when no password is configured. Ingestion goes through the same
-:class:`~tutor.ingestion.Ingestor` (and file lock) as ``ingest.py``, so the reports read the same.
+Reading is open to everyone; changes need the ``content`` role and exporting the record of answers the
+``evaluator`` role, both checked on the server by :mod:`tutor.ui.guard` (see :mod:`tutor.ui.permissions`).
+Every change is written to the staff record with the name of whoever made it. Ingestion goes through the
+same :class:`~tutor.ingestion.Ingestor` (and file lock) as ``ingest.py``, so the reports read the same.
 """
 
 from __future__ import annotations
 
-import hmac
 import html
 import logging
 import shutil
@@ -21,11 +21,12 @@ import gradio as gr
 from filelock import FileLock, Timeout
 
 from tutor import lexical, versions
+from tutor.access import Visitor
 from tutor.errors import IngestLockedError, TutorError
 from tutor.ingestion import CORPUS_ROOT, record_root
 from tutor.loaders import SUPPORTED
 from tutor.store import DocumentRecord
-from tutor.ui import render
+from tutor.ui import guard, render
 from tutor.ui.services import Services
 from tutor.ui.uploads import UploadMeta, discard, save_upload
 
@@ -38,19 +39,15 @@ COLUMNS = ["Title", "Publisher", "Year", "Pages", "Passages", "Added (UTC)", "Fi
 Progress = Callable[[int, int, str], None]
 
 
-class AdminRefused(TutorError):
-    """A library change without the right admin password (or with none configured)."""
-
-
-def check_password(services: Services, given: str | None) -> None:
-    """Raise :class:`AdminRefused` unless ``given`` matches ``TUTOR_ADMIN_PASSWORD``."""
-    configured = services.settings.admin_password
-    if not configured:
-        raise AdminRefused("Library changes are switched off on this server. The administrator can switch them "
-                           "on by setting TUTOR_ADMIN_PASSWORD and restarting the app.")
-    if not hmac.compare_digest((given or "").encode("utf-8"), configured.encode("utf-8")):
-        log.warning("library change refused: wrong admin password")
-        raise AdminRefused("Wrong admin password: library changes need the password set in TUTOR_ADMIN_PASSWORD.")
+def record_change(services: Services, actor: str, action: str, subject: str, detail: str = "") -> None:
+    """Write a library change to the staff record (who, what, which document); a failure only logs."""
+    access = getattr(services, "access", None)
+    if access is None:
+        return
+    try:
+        access.users.record(actor or "anonymous", action, subject, detail)
+    except Exception:  # the change itself has happened; losing its record must not undo it
+        log.exception("could not record %s of %s by %s", action, subject, actor)
 
 
 def _when(timestamp: float) -> str:
@@ -75,10 +72,12 @@ def document_choices(services: Services) -> list[tuple[str, str]]:
 
 
 def upload(services: Services, file: str | Path | None, title: str = "", publisher: str = "", year: str = "",
-           url: str = "", password: str = "", progress: Progress | None = None,
+           url: str = "", actor: str = "", progress: Progress | None = None,
            original_name: str | None = None) -> str:
-    """Check, save and ingest one uploaded file; returns the report. Raises :class:`TutorError` when refused."""
-    check_password(services, password)
+    """Check, save and ingest one uploaded file; returns the report. Raises :class:`TutorError` when refused.
+
+    ``actor`` is who asked (the staff record names them); the role was checked before this is called.
+    """
     if not file:
         raise TutorError("Choose a file to upload first.")
     path = Path(file)
@@ -95,15 +94,17 @@ def upload(services: Services, file: str | Path | None, title: str = "", publish
     if result.action == "unchanged":
         return f"“{title_text}” is already in the library as {saved.source}; nothing changed.\n\n{summary.text()}"
     verb = "Added" if result.action == "added" else "Updated"
+    record_change(services, actor, verb.lower(), saved.source, f"{result.chunks} passages")
     return (f"{verb} “{title_text}” as {saved.source}: {result.chunks} passages. Officials can ask about it now."
             f"\n\n{summary.text()}")
 
 
-def reingest(services: Services, password: str = "", prune: bool = False, progress: Progress | None = None) -> str:
+def reingest(services: Services, actor: str = "", prune: bool = False, progress: Progress | None = None) -> str:
     """Re-read the whole library folder, like ``python ingest.py [--prune]``; returns the CLI's summary."""
-    check_password(services, password)
     summary = services.ingestor(progress).run([services.settings.corpus_dir], prune=prune)
-    return summary.text()
+    text = summary.text()
+    record_change(services, actor, "reingest", "library folder", text.splitlines()[0] if text else "")
+    return text
 
 
 def _file_of(services: Services, record: DocumentRecord) -> Path | None:
@@ -113,10 +114,9 @@ def _file_of(services: Services, record: DocumentRecord) -> Path | None:
     return services.settings.corpus_dir / record.source
 
 
-def delete(services: Services, doc_id: str | None, password: str = "") -> str:
+def delete(services: Services, doc_id: str | None, actor: str = "") -> str:
     """Remove a document from the index; a library-folder file moves to ``<data>/deleted/`` so re-reading
     the folder does not bring it back (and it can still be recovered)."""
-    check_password(services, password)
     if not doc_id:
         raise TutorError("Choose the document to delete first.")
     settings = services.settings
@@ -132,6 +132,7 @@ def delete(services: Services, doc_id: str | None, password: str = "") -> str:
     except Timeout as exc:
         raise IngestLockedError("An ingestion is running: wait for it to finish, then delete again.") from exc
     log.info("deleted %s (%d chunks)", doc_id, removed)
+    record_change(services, actor, "delete", record.source, f"{removed} passages")
     where = (f" Its file was moved to {moved} so re-reading the library folder will not add it back."
              if moved else " Its file is outside the library folder and was left where it is.")
     return f"Deleted “{record.title}” ({removed} passages).{where}"
@@ -153,17 +154,17 @@ def changes(services: Services, doc_id: str | None) -> str:
     return diff_versions(services.store, doc_id).text()
 
 
-def export_audit(services: Services, password: str = "") -> str:
+def export_audit(services: Services, actor: str = "") -> str:
     """Write the record of answers as JSON lines under ``<data>/audit/``; returns the file's path.
 
-    Behind the admin password: the record holds what officials asked (and learners' names, when given).
+    Only evaluators (and administrators) reach this: the record holds what officials asked, and who.
     """
-    check_password(services, password)
     if services.audit is None or not services.audit.enabled:
         raise TutorError("Answers are not being recorded on this server (TUTOR_AUDIT=off).")
     path = services.settings.data_dir / "audit" / f"audit-{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
     n = services.audit.export(path)
     log.info("audit record exported from the Library tab (%d records)", n)
+    record_change(services, actor, "export-audit", path.name, f"{n} records")
     return str(path)
 
 
@@ -190,13 +191,38 @@ class LibraryView:
         self.status_text = status_text
 
     def build(self) -> LibraryView:
-        locked = not self.services.settings.admin_password
-        gr.Markdown(
-            "For content staff: add, update and remove the documents Mwalimu answers from. "
-            + ("**Changes are switched off on this server** (no TUTOR_ADMIN_PASSWORD is set)."
-               if locked else "Changes need the admin password.")
-        )
-        self.password = gr.Textbox(label="Admin password", type="password", max_lines=1, elem_id="mw-admin-password")
+        self.note = gr.Markdown("", elem_id="mw-library-note")
+        with gr.Column(visible=False, elem_id="mw-staff-tools") as self.staff_tools:
+            self._build_changes()
+        with gr.Accordion("What changed between versions", open=False):
+            self.diff_choice = gr.Dropdown(label="Document with more than one version", choices=[], value=None,
+                                           allow_custom_value=True, elem_id="mw-diff-choice")
+            self.diff_button = gr.Button("Show what changed")
+        with gr.Column(visible=False, elem_id="mw-audit-tools") as self.audit_tools, \
+                gr.Accordion("Record of answers", open=False):
+            gr.Markdown("Every answer given in the chat, through the API and by evaluations is recorded, with "
+                        "the account that asked. Download the record (JSON lines).")
+            self.audit_button = gr.Button("Export the record of answers")
+            self.audit_file = gr.File(label="Record of answers", interactive=False, elem_id="mw-audit-file")
+        self.result = gr.Textbox(label="Result", lines=3, max_lines=20, interactive=False, elem_id="mw-library-result",
+                                 placeholder="What happened appears here: counts, then one line per file that failed.")
+        self.table = gr.Dataframe(headers=COLUMNS, value=[], interactive=False, wrap=True, elem_id="mw-documents",
+                                  label="Documents in the library", max_height=640,
+                                  column_widths=["22%", "13%", "5%", "5%", "6%", "10%", "12%", "6%", "8%", "8%", "5%"])
+        self._wire()
+        return self
+
+    @staticmethod
+    def note_text(mode: str, visitor: Visitor) -> str:
+        """What the tab says about changes to this visitor."""
+        if mode == "open":
+            return ("The documents Mwalimu answers from. This server is an open kiosk: content staff change the "
+                    "library where they sign in.")
+        if visitor.may("content"):
+            return "For content staff: add, update and remove the documents Mwalimu answers from."
+        return "The documents Mwalimu answers from. Changes are made by content staff."
+
+    def _build_changes(self) -> None:
         with gr.Accordion("Add a document", open=True):
             kinds = ", ".join(sorted({k.upper() for k in SUPPORTED.values()}))
             self.file = gr.File(label=f"File ({kinds}; up to {self.services.settings.max_file_mb:g} MB)",
@@ -216,22 +242,6 @@ class LibraryView:
         with gr.Accordion("Delete a document", open=False):
             self.choice = gr.Dropdown(label="Document to delete", choices=[], value=None, allow_custom_value=True)
             self.delete_button = gr.Button("Delete document", variant="stop")
-        with gr.Accordion("What changed between versions", open=False):
-            self.diff_choice = gr.Dropdown(label="Document with more than one version", choices=[], value=None,
-                                           allow_custom_value=True, elem_id="mw-diff-choice")
-            self.diff_button = gr.Button("Show what changed")
-        with gr.Accordion("Record of answers", open=False):
-            gr.Markdown("Every answer given in the chat, through the API and by evaluations is recorded. "
-                        "Download the record (JSON lines); this needs the admin password.")
-            self.audit_button = gr.Button("Export the record of answers")
-            self.audit_file = gr.File(label="Record of answers", interactive=False, elem_id="mw-audit-file")
-        self.result = gr.Textbox(label="Result", lines=3, max_lines=20, interactive=False, elem_id="mw-library-result",
-                                 placeholder="What happened appears here: counts, then one line per file that failed.")
-        self.table = gr.Dataframe(headers=COLUMNS, value=[], interactive=False, wrap=True, elem_id="mw-documents",
-                                  label="Documents in the library", max_height=640,
-                                  column_widths=["22%", "13%", "5%", "5%", "6%", "10%", "12%", "6%", "8%", "8%", "5%"])
-        self._wire()
-        return self
 
     def refresh(self) -> tuple[Any, ...]:
         """Table, delete menu and status line, read fresh from the index."""
@@ -254,16 +264,19 @@ class LibraryView:
             gr.Warning(message)
         return (message, *self.refresh())
 
-    def _upload(self, file: str | None, title: str, publisher: str, year: str, url: str, password: str,
+    def _actor(self) -> str:
+        return guard.current_visitor(self.services.access).name
+
+    def _upload(self, file: str | None, title: str, publisher: str, year: str, url: str,
                 progress: gr.Progress = _PROGRESS) -> tuple[Any, ...]:
-        return self._run(lambda: upload(self.services, file, title, publisher, year, url, password,
+        return self._run(lambda: upload(self.services, file, title, publisher, year, url, self._actor(),
                                         _progress(progress)))
 
-    def _reingest(self, password: str, prune: bool, progress: gr.Progress = _PROGRESS) -> tuple[Any, ...]:
-        return self._run(lambda: reingest(self.services, password, prune, _progress(progress)))
+    def _reingest(self, prune: bool, progress: gr.Progress = _PROGRESS) -> tuple[Any, ...]:
+        return self._run(lambda: reingest(self.services, self._actor(), prune, _progress(progress)))
 
-    def _delete(self, doc_id: str | None, password: str) -> tuple[Any, ...]:
-        return self._run(lambda: delete(self.services, doc_id, password))
+    def _delete(self, doc_id: str | None) -> tuple[Any, ...]:
+        return self._run(lambda: delete(self.services, doc_id, self._actor()))
 
     def _changes(self, doc_id: str | None) -> str:
         try:
@@ -271,9 +284,9 @@ class LibraryView:
         except TutorError as exc:
             return str(exc)
 
-    def _export_audit(self, password: str) -> tuple[Any, str]:
+    def _export_audit(self) -> tuple[Any, str]:
         try:
-            path = export_audit(self.services, password)
+            path = export_audit(self.services, self._actor())
         except TutorError as exc:
             gr.Warning(html.escape(str(exc)))
             return None, str(exc)
@@ -283,17 +296,14 @@ class LibraryView:
         self.diff_choice.focus(lambda: gr.update(choices=versioned_choices(self.services)), None, self.diff_choice,
                                api_visibility="private")
         self.diff_button.click(self._changes, [self.diff_choice], [self.result], api_name="document_changes")
-        self.audit_button.click(self._export_audit, [self.password], [self.audit_file, self.result],
+        self.audit_button.click(self._export_audit, None, [self.audit_file, self.result],
                                 api_name="export_audit")
         outputs = [self.result, self.table, self.choice, self.status]
         common: dict[str, Any] = {"concurrency_id": "library", "concurrency_limit": 1}
-        self.upload_button.click(self._upload, [self.file, self.title, self.publisher, self.year, self.url,
-                                                self.password], outputs, api_name="upload_document",
-                                 **common)
-        self.reingest_button.click(self._reingest, [self.password, self.prune], outputs, api_name="reingest",
-                                   **common)
-        self.delete_button.click(self._delete, [self.choice, self.password], outputs, api_name="delete_document",
-                                 **common)
+        self.upload_button.click(self._upload, [self.file, self.title, self.publisher, self.year, self.url],
+                                 outputs, api_name="upload_document", **common)
+        self.reingest_button.click(self._reingest, [self.prune], outputs, api_name="reingest", **common)
+        self.delete_button.click(self._delete, [self.choice], outputs, api_name="delete_document", **common)
 
 
 def _progress(progress: gr.Progress) -> Progress:

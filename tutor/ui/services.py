@@ -18,6 +18,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 from sqlalchemy import Engine
 
+from tutor.access import Access
 from tutor.audit import AuditLog
 from tutor.ingestion import Ingestor
 from tutor.lexical import LexicalCache
@@ -41,6 +42,8 @@ class Services:
     feedback: FeedbackStore
     #: The record of every answer (``None``: not recorded, e.g. services built by hand in a test).
     audit: AuditLog | None = None
+    #: The way in and the role check (``None``: an open kiosk, e.g. services built by hand in a test).
+    access: Access | None = None
 
     def ingestor(self, progress: Callable[[int, int, str], None] | None = None) -> Ingestor:
         """A fresh ingestor on the shared store (it takes the same file lock as ``ingest.py``)."""
@@ -127,4 +130,4 @@ def make_services(settings: Settings, *, store: ChunkStore | None = None, embedd
         follow_index(tutor, store)
     engine = engine or make_engine(settings)
     return Services(settings, store, embeddings, tutor, engine, FeedbackStore(engine).create(),
-                    AuditLog.from_settings(settings, engine))
+                    AuditLog.from_settings(settings, engine), Access.from_settings(settings, engine))
