@@ -20,7 +20,7 @@ from typing import Any
 import gradio as gr
 import httpx
 import pytest
-from accounts import BY_ROLE, PASSWORD, sign_in_page, with_people
+from accounts import BY_ROLE, PASSWORD, PEOPLE, sign_in_page, with_people
 from conftest import free_port
 from factories import make_report_pdf
 from gradio.context import LocalContext
@@ -73,7 +73,7 @@ def test_each_role_may_do_what_the_roles_below_it_may(desk: Services) -> None:
             else:
                 with pytest.raises(AccessRefused, match=f"Doing it needs the {need} role; {name} has the {role} role"):
                     access.require(visitor, need, "Doing it")
-            access.throttle.succeeded(f"refused-account:{visitor.account.key}", "refused-address:10.0.0.1")  # type: ignore[union-attr]
+            access.throttle.succeeded(f"refused-account:{visitor.account.key}")  # type: ignore[union-attr]
 
 
 def test_a_disabled_account_may_do_nothing_even_with_a_valid_session(desk: Services) -> None:
@@ -275,6 +275,42 @@ def test_an_admin_erases_a_named_persons_data_and_the_erasure_is_recorded(passwo
     assert progress.find_learner("Amina Otieno") is None
     assert actions["data"][0][1:4] == ["Esther Admin", "erase", "Amina Otieno"]
     assert accounts["data"][0][:2] == ["Amina Otieno", "learner"], "the account itself stays"
+
+
+def _dummy(parameter: dict[str, Any]) -> Any:
+    """An argument the component accepts (files: none; otherwise the API's own example)."""
+    if "filepath" in str(parameter.get("python_type", {}).get("type", "")) or parameter["component"] == "File":
+        return None
+    return parameter.get("parameter_default") if parameter.get("parameter_has_default") else parameter["example_input"]
+
+
+def test_sweep_every_named_endpoint_over_http_for_every_role(password_server: Server) -> None:
+    """Every endpoint beyond a role, called over HTTP by that role, is refused (and changes nothing)."""
+    api = Client(password_server.url, auth=(BY_ROLE["admin"], PASSWORD), verbose=False).view_api(
+        print_info=False, return_format="dict")
+    endpoints = {name.lstrip("/"): info["parameters"] for name, info in api["named_endpoints"].items()}
+    assert set(endpoints) == set(NAMED)
+    refused = 0
+    for role, name in BY_ROLE.items():
+        client = password_server.client(name)
+        for endpoint, parameters in endpoints.items():
+            if RANK.index(NAMED[endpoint]) <= RANK.index(role):
+                continue
+            _refused(lambda: client.predict(*[_dummy(p) for p in parameters], api_name=f"/{endpoint}"))  # noqa: B023
+            refused += 1
+    assert refused == 9 + 6 + 4 + 0  # beyond a learner, content staff, an evaluator, an admin
+    assert password_server.services.store.count() == 0
+    assert [a.action for a in password_server.services.access.users.actions(50)] == ["add"] * len(PEOPLE)  # type: ignore[union-attr]
+
+
+def test_refused_requests_are_slowed_per_account(password_server: Server) -> None:
+    amina = password_server.client("Amina Otieno")
+    messages = [_refused(lambda: amina.predict(api_name="/export_audit")) for _ in range(6)]
+    assert all("needs the evaluator role" in m for m in messages[:5])
+    assert "Too many refused requests: try again in 1 minute" in messages[5]
+    assert amina.predict("cloud", api_name="/learn_glossary"), "what a learner may do still works"
+    daudi = password_server.client("Daudi Evaluator")  # same address, another account: not held back
+    assert "record of answers was written" in daudi.predict(api_name="/export_audit")[1]
 
 
 def test_the_sixth_wrong_password_in_a_minute_is_refused_without_a_check(password_server: Server) -> None:

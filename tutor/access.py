@@ -182,10 +182,13 @@ class Access:
 
     @staticmethod
     def _probe_keys(visitor: Visitor) -> tuple[str, ...]:
-        """Refused role checks count apart from failed sign-ins, so probing a button does not lock the
-        sign-in page (and a typo at sign-in does not lock buttons)."""
-        account = f"refused-account:{visitor.account.key}" if visitor.account else ""
-        return tuple(k for k in (account, f"refused-address:{visitor.address}") if k)
+        """Refused role checks count apart from failed sign-ins (probing a button does not lock the sign-in
+        page, nor a typo at sign-in the buttons): per account when signed in, else per address. Not per
+        address when signed in, because a campus behind one address must not lose its staff tools to one
+        learner's clicks; the learner's own account is slowed instead."""
+        if visitor.account is not None:
+            return (f"refused-account:{visitor.account.key}",)
+        return (f"refused-address:{visitor.address}",)
 
 
 __all__ = ["NEEDS", "Access", "AccessRefused", "Verdict", "Visitor", "parse_networks"]
