@@ -90,6 +90,22 @@ def test_first_run_adds_everything_and_prints_json(seeded: tuple[Workspace, subp
     assert set(workspace.records()) == {"konza", "report", "handbook"}
 
 
+def test_a_run_that_changes_the_library_is_in_the_staff_record(workspace: Workspace) -> None:
+    import getpass
+
+    from tutor.db import make_engine
+    from tutor.users import staff_actions
+
+    factories.make_note(workspace.corpus / "second.md")
+    assert ingest(workspace).returncode == 0
+    assert ingest(workspace).returncode == 0  # unchanged: nothing more to record
+    with make_engine(workspace.settings()).connect() as conn:
+        rows = conn.execute(staff_actions.select()).mappings().all()
+    assert [(r["actor"], r["action"], r["detail"]) for r in rows] == [  # the seeding run, then this one
+        (f"cli:{getpass.getuser()}", "ingest", "3 added, 0 updated, 0 removed"),
+        (f"cli:{getpass.getuser()}", "ingest", "1 added, 0 updated, 0 removed")]
+
+
 def test_unchanged_rerun_writes_nothing_and_loads_no_model(workspace: Workspace) -> None:
     run = ingest(workspace)
     assert run.returncode == 0, run.stderr

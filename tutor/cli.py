@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 from tutor.errors import TutorError
 
@@ -56,11 +57,31 @@ def ingest_main(argv: list[str] | None = None) -> int:
     except TutorError as exc:
         log.error("%s", exc)
         return 2
+    if not args.dry_run:
+        _record_change(settings, summary, ", ".join(map(str, args.paths or [settings.corpus_dir])))
     if args.json:
         sys.stdout.write(json.dumps(summary.to_dict(), indent=2) + "\n")
     else:
         sys.stdout.write(summary.text() + "\n")
     return 1 if summary.failures else 0
+
+
+def _record_change(settings: Any, summary: Any, subject: str) -> None:
+    """Name whoever ran ``ingest.py`` (their login on the server) in the staff record, as the Library tab
+    names the account; only runs that changed something are recorded, and a failure only logs."""
+    import getpass
+
+    counts = {a: summary.count(a) for a in ("added", "updated", "removed")}
+    if not any(counts.values()):
+        return
+    try:
+        from tutor.db import make_engine
+        from tutor.users import record_action
+
+        detail = ", ".join(f"{n} {a}" for a, n in counts.items())
+        record_action(make_engine(settings), f"cli:{getpass.getuser()}", "ingest", subject[-64:], detail)
+    except Exception:  # the library changed; losing its record must not turn the run into a failure
+        log.exception("could not record this ingestion in the staff record")
 
 
 def _diff(settings: object, doc_id: str) -> int:

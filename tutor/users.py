@@ -247,6 +247,13 @@ class Users:
             detail=detail[:500]))
 
 
+def record_action(engine: Engine, actor: str, action: str, subject: str = "", detail: str = "") -> None:
+    """Write one staff action without building :class:`Users` (no password hasher): for ``ingest.py``."""
+    create_tables(metadata, engine)
+    with engine.begin() as conn:
+        Users._record(conn, actor, action, subject, detail)
+
+
 def check_password(password: str | None) -> str:
     """A password must be long enough to resist guessing; it may be any characters (a pass phrase)."""
     password = password or ""
