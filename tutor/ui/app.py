@@ -114,7 +114,10 @@ class PageView:
 
     def on_load(self) -> tuple[Any, ...]:
         visitor = guard.current_visitor(self.access)
-        allowed = (lambda need: self.access.mode != "open" and visitor.may(need))
+
+        def allowed(need: str) -> bool:
+            return self.access.mode != "open" and visitor.may(need)
+
         tabs = [gr.update(visible=allowed("evaluator"))] if self.evaluate is not None else []
         return (whoami_markdown(self.access, visitor), *tabs, gr.update(visible=allowed("admin")),
                 gr.update(visible=allowed("content")), gr.update(visible=allowed("evaluator")),
