@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from tutor.cues import EXPLAIN_INTRO_PENALTY, cue
 from tutor.differ import COUNT_QUESTION, DatedFigure, differing, note
 from tutor.extractive import _REFERS_BACK, Candidate
 from tutor.spans import find_span, latest_date, precision
@@ -149,7 +150,8 @@ def lead_score(cand: Candidate, understood: Understanding, best: float) -> float
             elif _COUNTS_ONLY.search(cand.text):  # "is organised in four dimensions": it counts, it does not list
                 score -= INTRO_PENALTY
         if understood.question_type != "definition" and introduces(cand.text):
-            score -= INTRO_PENALTY
+            score -= INTRO_PENALTY + (EXPLAIN_INTRO_PENALTY if understood.question_type == "explanation" else 0.0)
+    score += cue(cand.text, understood)
     if _REFERS_BACK.match(cand.text):
         score -= REFERS_BACK_PENALTY
     return score + FOCUS_WEIGHT * overlap + TERMS_WEIGHT * said
