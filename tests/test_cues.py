@@ -69,3 +69,18 @@ def test_a_list_is_answered_by_its_items_not_by_their_announcement() -> None:
 def test_doing_questions_ask_for_an_account() -> None:
     assert understand("What is the African Union doing on AI?").question_type == "explanation"
     assert understand("What is phishing?").question_type == "definition"
+
+
+def test_a_sentence_cut_at_a_chunk_boundary_does_not_lead() -> None:
+    """The rest of a legal sentence split across chunks starts with a lower-case word: it cannot open an answer,
+    however relevant; a name spelt with a small letter ("eCitizen") can."""
+    understood = understand("If we decide not to inform the affected data subjects of a breach, what extra must our "
+                            "notice to the Data Commissioner say?")
+    cut = Candidate(0, 0, "controller or data processor after the data controller became aware that the data breach "
+                          "had occurred, including its assessment that the breach is notifiable.", 1.0)
+    whole = Candidate(1, 0, "Where the data controller does not notify the data subjects, the notice to the Data "
+                            "Commissioner shall state the grounds for not notifying them.", 0.8)
+    assert lead_and_more([cut, whole], [cut, whole], understood).lead[0] == whole
+    name = Candidate(0, 0, "eCitizen lists 22,510 services from 583 agencies.", 1.0)
+    other = Candidate(1, 0, "Kenya's online services are growing.", 0.8)
+    assert lead_and_more([name, other], [name, other], understand("What does eCitizen offer?")).lead[0] == name

@@ -55,6 +55,9 @@ NEWEST_SHARE = 0.9
 #: A dated figure of what was asked joins the note that figures differ if its sentence scores at least this
 #: share of the lead's score (a looser floor than :data:`NEWEST_SHARE`: it is only mentioned, not led with).
 DIFFER_SHARE = 0.75
+#: "controller or data processor after the data controller...": the rest of a sentence cut at a page or chunk
+#: boundary (a lower-case word first; "eCitizen" is a name) cannot open an answer.
+_FRAGMENT = re.compile(r"^[a-z]+[\s,;:]")
 _YEAR_ONLY = re.compile(r"^(?:1[89]|20)\d{2}$")
 _ENUMERATION = re.compile(r":\s*\S.*[,;]|(?:[^,;]+[,;]){2,}[^,;]*\b(and|or)\b")
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*")
@@ -152,7 +155,7 @@ def lead_score(cand: Candidate, understood: Understanding, best: float) -> float
         if understood.question_type != "definition" and introduces(cand.text):
             score -= INTRO_PENALTY + (EXPLAIN_INTRO_PENALTY if understood.question_type == "explanation" else 0.0)
     score += cue(cand.text, understood)
-    if _REFERS_BACK.match(cand.text):
+    if _REFERS_BACK.match(cand.text) or _FRAGMENT.match(cand.text):
         score -= REFERS_BACK_PENALTY
     return score + FOCUS_WEIGHT * overlap + TERMS_WEIGHT * said
 
