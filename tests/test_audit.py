@@ -201,3 +201,60 @@ def test_an_audit_table_made_before_as_of_existed_gains_the_column(settings: Set
     old = AuditLog.from_settings(settings, engine)
     assert old.record(tutor.answer(QUESTION, as_of="2024-06-30"), "api", as_of="2024-06-30")
     assert [r["as_of"] for r in old.rows()] == ["2024-06-30"]
+
+
+def test_the_question_type_and_the_more_part_are_recorded_exported_and_replayed(audit: AuditLog, tutor: Tutor,
+                                                                                 tmp_path: Path) -> None:
+    """What the official read first and what sat folded below it can be shown later, in JSON and CSV alike."""
+    done = tutor.answer("Who does the Konza board report to?")
+    refused = tutor.answer("What is the best recipe for chocolate cake?")
+    assert done.question_type == "person" and done.more, "a factoid's lead, with the rest folded below it"
+    audit.record(done, "api")
+    audit.record(refused, "api")
+    records = exported(audit, tmp_path / "shape.jsonl")
+    assert [(r["question_type"], r["more"]) for r in records] == [(done.question_type, done.more),
+                                                                  (refused.question_type, "")]
+    audit.export(tmp_path / "shape.csv")
+    rows = list(read_records(tmp_path / "shape.csv"))
+    assert rows[0]["question_type"] == done.question_type and rows[0]["more"] == done.more
+    changes = replay(tutor, read_records(tmp_path / "shape.csv"))
+    assert [(c.type_before, c.type_now) for c in changes] == [(done.question_type,) * 2,
+                                                              (refused.question_type,) * 2]
+    assert not any(c.changed for c in changes)
+    assert json.loads(report(changes, as_json=True))["answers"][0]["type_before"] == done.question_type
+
+
+def test_a_changed_reading_is_named_beside_a_changed_answer() -> None:
+    from tutor.audit.replay import Change
+
+    change = Change("Q?", "t", False, False, ["a@v1"], ["a@v2"], "yesno", "explanation")
+    assert change.describe().endswith("versions ['a@v1'] -> ['a@v2']; read as yesno -> explanation")
+    assert not Change("Q?", "t", False, False, ["a@v1"], ["a@v1"], "yesno", "explanation").changed
+    assert "read as" not in Change("Q?", "t", False, False, ["a@v1"], ["a@v2"], None, "yesno").describe()
+
+
+def test_a_table_made_before_question_types_gains_the_columns_and_keeps_its_rows(settings: Settings,
+                                                                                 tutor: Tutor) -> None:
+    """The release before this one: ``as_of`` but no ``question_type`` or ``more``. Its rows read as
+    ``None`` for them (not recorded, rather than "no folded part"); new rows fill them."""
+    from sqlalchemy import inspect, text
+
+    engine = make_engine(settings)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, time DATETIME NOT NULL, "
+                          "channel VARCHAR(16) NOT NULL, question TEXT NOT NULL, standalone_question TEXT NOT NULL, "
+                          "refused BOOLEAN NOT NULL, backend VARCHAR(200) NOT NULL, settings_fingerprint "
+                          "VARCHAR(64) NOT NULL, latency_ms FLOAT NOT NULL, learner VARCHAR(64), passages JSON "
+                          "NOT NULL, as_of VARCHAR(32))"))
+        conn.execute(text("INSERT INTO audit (time, channel, question, standalone_question, refused, backend, "
+                          "settings_fingerprint, latency_ms, passages) VALUES ('2026-01-05 10:00:00', 'api', "
+                          "'Old?', 'Old?', 0, 'offline (extractive)', 'f', 1.0, '[]')"))
+    old = AuditLog.from_settings(settings, engine)
+    done = tutor.answer(QUESTION)
+    assert old.record(done, "chat")
+    assert {"question_type", "more"} <= {c["name"] for c in inspect(engine).get_columns("audit")}
+    rows = list(old.rows())
+    assert [(r["question"], r["question_type"], r["more"]) for r in rows] == [
+        ("Old?", None, None), (QUESTION, done.question_type, done.more)]
+    again = AuditLog(engine)  # a second start finds the columns there and adds nothing
+    assert again.count() == 2

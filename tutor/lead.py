@@ -17,6 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from tutor.cues import EXPLAIN_INTRO_PENALTY, cue
+from tutor.differ import COUNT_QUESTION, DatedFigure, differing, note
 from tutor.extractive import _REFERS_BACK, Candidate
 from tutor.spans import find_span, latest_date, precision
 from tutor.text import content_terms, split_sentences
@@ -50,17 +52,26 @@ _INTRO = re.compile(r"^[^,;:]{2,90}?\b(is|are|was|were)\s+(the|a|an|one of|Kenya
                     r"^[^,;:]{2,90}?\b(looks at|describes|sets out|covers|deals with|is about)\b")
 #: A dated figure may displace the best lead only if it answers nearly as well (share of its lead score).
 NEWEST_SHARE = 0.9
+#: A dated figure of what was asked joins the note that figures differ if its sentence scores at least this
+#: share of the lead's score (a looser floor than :data:`NEWEST_SHARE`: it is only mentioned, not led with).
+DIFFER_SHARE = 0.75
+#: "controller or data processor after the data controller...": the rest of a sentence cut at a page or chunk
+#: boundary (a lower-case word first; "eCitizen" is a name) cannot open an answer.
+_FRAGMENT = re.compile(r"^[a-z]+[\s,;:]")
+_YEAR_ONLY = re.compile(r"^(?:1[89]|20)\d{2}$")
 _ENUMERATION = re.compile(r":\s*\S.*[,;]|(?:[^,;]+[,;]){2,}[^,;]*\b(and|or)\b")
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*")
 
 
 @dataclass(frozen=True)
 class Selection:
-    """The lead sentences, the rest (in reading order), and the exact answer in the lead ("" if none)."""
+    """The lead sentences, the rest (in reading order), the exact answer in the lead ("" if none), and the
+    dated figures that differ (:mod:`tutor.differ`), which open the lead with a note when there are any."""
 
     lead: tuple[Candidate, ...]
     more: tuple[Candidate, ...] = ()
     span: str = ""
+    differ: tuple[DatedFigure, ...] = ()
 
 
 def _words(cands: Sequence[Candidate]) -> int:
@@ -142,8 +153,9 @@ def lead_score(cand: Candidate, understood: Understanding, best: float) -> float
             elif _COUNTS_ONLY.search(cand.text):  # "is organised in four dimensions": it counts, it does not list
                 score -= INTRO_PENALTY
         if understood.question_type != "definition" and introduces(cand.text):
-            score -= INTRO_PENALTY
-    if _REFERS_BACK.match(cand.text):
+            score -= INTRO_PENALTY + (EXPLAIN_INTRO_PENALTY if understood.question_type == "explanation" else 0.0)
+    score += cue(cand.text, understood)
+    if _REFERS_BACK.match(cand.text) or _FRAGMENT.match(cand.text):
         score -= REFERS_BACK_PENALTY
     return score + FOCUS_WEIGHT * overlap + TERMS_WEIGHT * said
 
@@ -184,6 +196,12 @@ def lead_and_more(ordered: Sequence[Candidate], ranked: Sequence[Candidate], und
             first = newest_figure(first, holding, scored)
     lead = [first]
     rest = [c for c in ordered if _key(c) != _key(first)]
+    figures = figures_that_differ(first, pool + holding if understood.factoid else [], scored, understood)
+    listed = {_key(c) for c in [first, *rest]}
+    for figure in figures:  # the sentence each figure of the note is cut from is in the answer too
+        if _key(figure.source) not in listed:
+            listed.add(_key(figure.source))
+            rest.append(figure.source)
     if not understood.factoid:
         # The answering sentence first, then the rest in reading order up to the length an explanation needs.
         keep = []
@@ -193,13 +211,34 @@ def lead_and_more(ordered: Sequence[Candidate], ranked: Sequence[Candidate], und
             else:
                 keep.append(cand)
         return Selection(tuple(lead), tuple(keep), "")
-    if rest and _words(lead) + len(rest[0].text.split()) <= FACTOID_WORDS and _pairs(first, rest[0]):
+    noted = len(note(figures, lambda _: 0).split())  # the note's words count against the lead's length
+    if rest and noted + _words(lead) + len(rest[0].text.split()) <= FACTOID_WORDS and _pairs(first, rest[0]):
         lead.append(rest.pop(0))
     span = next((s for s in (find_span(understood.question_type, c.text, own) for c in lead) if s), "")
     if span and understood.question_type == "number":
         holder = next(c.text for c in lead if span in c.text)
         span = latest_counted(holder, _terms(understood.question), own) or span
-    return Selection(tuple(lead), tuple(rest), span)
+    return Selection(tuple(lead), tuple(rest), span, tuple(figures))
+
+
+def figures_that_differ(first: Candidate, pool: Sequence[Candidate], scored: Callable[[Candidate], float],
+                        understood: Understanding) -> list[DatedFigure]:
+    """For "how many" and "how much" questions: the dated figures of the sentences that answer nearly as
+    well as the lead (the share :data:`DIFFER_SHARE` of its score, the lead itself included), when they
+    differ. A figure counts when a word the question asks about follows it ("22,510 services"), or, for
+    "how much", when it is money."""
+    if understood.question_type != "number" or not COUNT_QUESTION.search(understood.question):
+        return []
+    if any(_YEAR_ONLY.search(n) for n in understood.shape.numbers):
+        return []  # "How many countries took part in 2023?": the question names its date; others do not differ
+    floor = DIFFER_SHARE * scored(first)
+    seen: dict[tuple[int, int], Candidate] = {_key(first): first}
+    for cand in pool:
+        if scored(cand) >= floor:
+            seen.setdefault(_key(cand), cand)
+    asked = predicate_terms(understood) or set(_terms(understood.question)) - _TYPE_WORDS
+    money = bool(re.search(r"\bhow much\b", understood.question, re.IGNORECASE))
+    return differing(list(seen.values()), asked, own_values(understood), money)
 
 
 def newest_figure(first: Candidate, holding: Sequence[Candidate], scored: Callable[[Candidate], float],

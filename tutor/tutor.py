@@ -16,6 +16,7 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 
 from tutor import versions
+from tutor.differ import note
 from tutor.embeddings import embed_matrix
 from tutor.errors import BackendError
 from tutor.events import AnswerDelta, Done, Event, Notice, Source, SourcesEvent
@@ -342,7 +343,8 @@ class Tutor:
                 cited.setdefault(cand.passage_index, []).append(cand.text)
                 part.append(with_marker(cand.text, n))
         sources = tuple(to_source(n, passages[i], cited[i]) for i, n in numbers.items())
-        return " ".join(parts[0]), " ".join(parts[1]), sources, selection.span
+        differ = note(selection.differ, lambda cand: numbers[cand.passage_index])  # "" unless figures differ
+        return " ".join(filter(None, [differ, *parts[0]])), " ".join(parts[1]), sources, selection.span
 
     def _rest_of_top_document(self, passages: Sequence[Passage]) -> list[Passage]:
         """The other chunks of the best-matching document, so its specific sections can be quoted too.

@@ -42,7 +42,7 @@ _NUMBER = re.compile(r"\b(what|which)\b.{0,40}\b(score|scores|average|mean|rank|
                      r"^\W*how (big|large) (was|is|were|are)\b",
                      re.IGNORECASE)
 #: "What is in...", "What is X doing...", "What does X say about...", "What changed...": an account is wanted.
-_EXPLAIN = re.compile(r"^\W*(what('s| is) (in|the difference|new)\b|what (is|are) .{2,60}\b(doing|about)\W*$|"
+_EXPLAIN = re.compile(r"^\W*(what('s| is) (in|the difference|new)\b|what (is|are) .{2,60}\b(doing\b|about\W*$)|"
                       r"what (does|did|do|will) .{2,80}\b(say|find|found|require|promise|do|consider|"
                       r"look like|flag|cover|mean)\b|what (changed|happened)\b|"
                       r"(what|which) must .{2,80}\b(do|be based on)\b|"

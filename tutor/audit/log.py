@@ -61,7 +61,10 @@ _NOT_FINGERPRINTED = {"llm_api_key", "database_url", "data_dir", "corpus_dir", "
 #: Rows read per round trip on export.
 EXPORT_PAGE = 2000
 FIELDS = ("time", "channel", "question", "standalone_question", "refused", "backend", "settings_fingerprint",
-          "latency_ms", "learner", "passages", "as_of")
+          "latency_ms", "learner", "passages", "as_of", "question_type", "more")
+#: Columns added after the first release of the table, with their SQL types: :func:`_add_columns` adds those an
+#: existing table lacks (they are nullable, so the rows written before them read as ``None``).
+LATER_COLUMNS = {"as_of": "VARCHAR(32)", "question_type": "VARCHAR(32)", "more": "TEXT"}
 
 metadata = MetaData()
 
@@ -79,8 +82,13 @@ audit_table = Table(
     Column("latency_ms", Float, nullable=False),
     Column("learner", String(64), nullable=True),
     Column("passages", JSON, nullable=False),
-    #: The date an answer was asked "as of" (empty: the current versions); a later column, see _add_as_of.
+    #: The date an answer was asked "as of" (empty: the current versions); a later column, see _add_columns.
     Column("as_of", String(32), nullable=True),
+    #: What the question was read as asking for (tutor.understand.QUESTION_TYPES; "" for an empty question),
+    #: and the part of the answer under "More from the sources" ("" when the lead was all of it). Later
+    #: columns: ``None`` in rows written before them.
+    Column("question_type", String(32), nullable=True),
+    Column("more", Text, nullable=True),
     Index("ix_audit_time", "time"),
     Index("ix_audit_learner", "learner"),
 )
@@ -137,7 +145,7 @@ class AuditLog:
             with self._lock:
                 if not self._ready:
                     create_tables(metadata, self.engine, [audit_table])
-                    _add_as_of(self.engine)
+                    _add_columns(self.engine)
                     self._ready = True
 
     # --- writing --------------------------------------------------------------------------------
@@ -145,7 +153,9 @@ class AuditLog:
                as_of: str | None = None) -> bool:
         """Store one answer; returns whether it was stored. Never raises: an answer must not fail because
         its record could not be written (the failure is logged). ``as_of`` is the date the question was
-        asked as of, so the record says the answer was not today's and replay asks it the same way."""
+        asked as of, so the record says the answer was not today's and replay asks it the same way. The
+        question type and the "more" part are kept so that an answer's shape can be shown and compared later
+        (what the official read first, and what sat folded below it)."""
         if not self.enabled:
             return False
         if channel not in CHANNELS:
@@ -154,7 +164,8 @@ class AuditLog:
                "standalone_question": done.standalone_question, "refused": bool(done.refused),
                "backend": done.backend, "settings_fingerprint": self.fingerprint,
                "latency_ms": float(latency_ms if latency_ms is not None else done.timings_ms.get("total_ms", 0.0)),
-               "learner": _learner(learner), "passages": passages_of(done), "as_of": (as_of or "").strip() or None}
+               "learner": _learner(learner), "passages": passages_of(done), "as_of": (as_of or "").strip() or None,
+               "question_type": done.question_type, "more": done.more}
         try:
             self._ensure_table()
             with self.engine.begin() as conn:
@@ -231,15 +242,18 @@ class AuditLog:
             return int(conn.execute(delete(audit_table).where(audit_table.c.learner == key)).rowcount or 0)
 
 
-def _add_as_of(engine: Engine) -> None:
-    """Add the ``as_of`` column to an audit table made before it existed (``create_all`` adds tables, not
+def _add_columns(engine: Engine) -> None:
+    """Add the :data:`LATER_COLUMNS` an audit table made before them lacks (``create_all`` adds tables, not
     columns); replicas starting together on PostgreSQL may both try, hence ``IF NOT EXISTS`` there."""
-    if "as_of" in {c["name"] for c in inspect(engine).get_columns("audit")}:
+    have = {c["name"] for c in inspect(engine).get_columns("audit")}
+    missing = [(name, kind) for name, kind in LATER_COLUMNS.items() if name not in have]
+    if not missing:
         return
     guard = " IF NOT EXISTS" if engine.dialect.name == "postgresql" else ""
     with engine.begin() as conn:
-        conn.execute(text(f"ALTER TABLE audit ADD COLUMN{guard} as_of VARCHAR(32)"))
-    log.info("added the as_of column to the audit table")
+        for name, kind in missing:
+            conn.execute(text(f"ALTER TABLE audit ADD COLUMN{guard} {name} {kind}"))
+    log.info("added the column(s) %s to the audit table", ", ".join(name for name, _ in missing))
 
 
 def _learner(name: str | None) -> str | None:

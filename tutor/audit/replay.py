@@ -3,7 +3,9 @@
 After a re-ingestion, an evaluator can check it against what officials were told last week: for each
 recorded question (its stand-alone form, since the conversation around it is not recorded), the answer
 now is compared with the recorded one on three things: refused or not, which documents are cited, and
-which versions of them.
+which versions of them. The question type each was read as is kept beside them (``None`` for a record made
+before the audit table had it): a changed reading is reported with a changed answer, and does not by itself
+make an answer count as changed, since it follows the tutor's code rather than the library.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ class Change:
     now_refused: bool
     cited_before: list[str]  # "doc_id@vN"
     cited_now: list[str]
+    type_before: str | None = None  # the question type recorded (None: a record made before it was kept)
+    type_now: str = ""
 
     @property
     def changed(self) -> bool:
@@ -41,6 +45,8 @@ class Change:
             parts.append(f"documents {sorted(before)} -> {sorted(now)}")
         elif self.cited_before != self.cited_now:
             parts.append(f"versions {self.cited_before} -> {self.cited_now}")
+        if self.type_before and self.type_now and self.type_before != self.type_now:
+            parts.append(f"read as {self.type_before} -> {self.type_now}")
         return f"CHANGED {self.question!r} ({self.time}): " + "; ".join(parts)
 
 
@@ -50,7 +56,8 @@ def read_records(path: Path) -> Iterator[dict[str, Any]]:
         with path.open(newline="", encoding="utf-8") as handle:
             for row in csv.DictReader(handle):
                 yield {**row, "refused": row["refused"].lower() in {"true", "1"},
-                       "passages": json.loads(row["passages"] or "[]")}
+                       "passages": json.loads(row["passages"] or "[]"),
+                       "question_type": row.get("question_type") or None}
         return
     with path.open(encoding="utf-8") as handle:
         for line in handle:
@@ -73,7 +80,8 @@ def replay(tutor: Any, records: Iterator[dict[str, Any]]) -> list[Change]:
         as_of = record.get("as_of") or None  # asked as of a date: asked so again
         done = tutor.answer(question, as_of=as_of) if as_of else tutor.answer(question)
         out.append(Change(question, str(record.get("time", "")), bool(record["refused"]), done.refused,
-                          cited(record.get("passages") or []), cited(passages_of(done))))
+                          cited(record.get("passages") or []), cited(passages_of(done)),
+                          record.get("question_type") or None, done.question_type))
     return out
 
 
