@@ -57,12 +57,11 @@ LETTERS = "ABCD"
 SORRY = "Sorry, that did not work; the details are in the server log."
 INTRO = (
     "**Learn by answering.** Short quizzes with feedback help you remember more than re-reading. "
-    "Your answers are kept under your account; you can download or delete them under “My record”."
+    "Signed in, your answers are kept under your account, and you can download or delete them under “My record”."
 )
 #: A few rules the page-wide theme lacks: option lists one per line (easier to read and to tap).
 CSS = """
 #mw-learn-style { display: none !important; }
-#mw-learner-go { align-self: end; min-height: 2.6rem; }
 #mw-learn-modules .wrap, #mw-learn-choice .wrap { flex-direction: column; align-items: stretch; gap: 6px; }
 #mw-learn-modules label, #mw-learn-choice label { width: 100%; white-space: normal; line-height: 1.35;
   justify-content: flex-start; }
@@ -195,8 +194,8 @@ class LearnView:
     def _build_record(self) -> None:
         with gr.Accordion("My record", open=False, elem_id="mw-learn-record"):
             gr.Markdown(
-                "Mwalimu keeps your name or staff number, your answers (right or wrong, and when) and the "
-                "modules you opened. You can download all of it, or delete all of it."
+                "Under your account Mwalimu keeps your answers (right or wrong, and when) and the modules "
+                "you opened. You can download all of it, or delete all of it."
             )
             with gr.Row():
                 self.export_button = gr.Button("Download my record (CSV)", elem_id="mw-learn-export")
