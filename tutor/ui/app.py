@@ -22,6 +22,7 @@ from tutor.ui import api, guard, render
 from tutor.ui.chat import ChatView
 from tutor.ui.library import LibraryView
 from tutor.ui.people import PeopleView
+from tutor.ui.permissions import need_of
 from tutor.ui.services import Services, make_services
 from tutor.ui.theme import CSS, make_theme
 
@@ -118,9 +119,11 @@ class PageView:
         def allowed(need: str) -> bool:
             return self.access.mode != "open" and visitor.may(need)
 
-        tabs = [gr.update(visible=allowed("evaluator"))] if self.evaluate is not None else []
-        return (whoami_markdown(self.access, visitor), *tabs, gr.update(visible=allowed("admin")),
-                gr.update(visible=allowed("content")), gr.update(visible=allowed("evaluator")),
+        # Each tool shows for the role its handler needs in tutor/ui/permissions.py, the one table of roles.
+        tabs = [gr.update(visible=allowed(need_of("EvaluateView.run")))] if self.evaluate is not None else []
+        return (whoami_markdown(self.access, visitor), *tabs, gr.update(visible=allowed(need_of("PeopleView.refresh"))),
+                gr.update(visible=allowed(need_of("LibraryView._upload"))),
+                gr.update(visible=allowed(need_of("LibraryView._export_audit"))),
                 self.library.note_text(self.access.mode, visitor))
 
 

@@ -59,3 +59,8 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
     "PeopleView._enable": ("admin", "Enabling an account"),
     "PeopleView._erase": ("admin", "Deleting a person's data"),
 }
+
+
+def need_of(handler: str) -> str:
+    """The role ``handler`` needs (what the page uses to decide which tools to show)."""
+    return ENDPOINTS[handler][0]
