@@ -231,11 +231,12 @@ class Tutor:
         yield from self._finish(body, sources, False, question, standalone, timings, started, passages,
                                 notices=notices, more=more, understood=understood, span=span)
 
-    def _retrieve(self, query: str, filters: dict[str, str] | None, as_of: str | None) -> list[Passage]:
+    def _retrieve(self, query: str, filters: dict[str, str] | None, as_of: str | None,
+                  k: int | None = None) -> list[Passage]:
         """Retrieve, passing ``as_of`` only when asked (an injected retriever may not know versions)."""
         if as_of:
-            return self.retriever.retrieve(query, filters=filters, as_of=as_of)
-        return self.retriever.retrieve(query, filters=filters)
+            return self.retriever.retrieve(query, k=k, filters=filters, as_of=as_of)
+        return self.retriever.retrieve(query, k=k, filters=filters)
 
     def _retrieve_understood(self, understood: Understanding, filters: dict[str, str] | None, as_of: str | None,
                              ) -> tuple[Understanding, list[Passage], list[Passage], bool]:
@@ -328,7 +329,7 @@ class Tutor:
                            focus: str | None = None, understood: Understanding | None = None,
                            ) -> tuple[str, str, tuple[Source, ...], str]:
         """The lead, the rest ("more"), their sources numbered in that order, and the exact answer span."""
-        passages = quotable(list(passages) + self._rest_of_top_document(quotable(passages)))
+        passages = quotable(list(passages) + self._rest_of_top_document(quotable(passages), question))
         answerer = self.extractive
         if simple:
             answerer = ExtractiveAnswerer(self.embeddings, ExtractiveConfig(max_sentences=3, max_words=70, novelty_weight=0.0),
@@ -346,22 +347,29 @@ class Tutor:
         differ = note(selection.differ, lambda cand: numbers[cand.passage_index])  # "" unless figures differ
         return " ".join(filter(None, [differ, *parts[0]])), " ".join(parts[1]), sources, selection.span
 
-    def _rest_of_top_document(self, passages: Sequence[Passage]) -> list[Passage]:
+    def _rest_of_top_document(self, passages: Sequence[Passage], question: str = "") -> list[Passage]:
         """The other chunks of the best-matching document, so its specific sections can be quoted too.
 
         Retrieval often ranks a note's overview first; the figures an official wants sit in later
         sections of the same note. They join as lower-ranked candidates (no dense score of their own).
+        A short document joins whole; a long report joins by its chunks' relevance to the question,
+        because the table row or subsection asked about sits anywhere in its hundred pages, and the
+        per-document cap of retrieval kept it out of the top k.
         """
         if not passages or not self.expand_top_document:
             return []
-        record = self.store.record(passages[0].doc_id)
+        top = passages[0]
+        record = self.store.record(top.doc_id)
         seen = {p.id for p in passages}
         ids = record.chunk_ids if record else ()
-        version = passages[0].metadata.get("version")
+        version = top.metadata.get("version")
         if record and version and int(version) != record.version:  # an earlier version, asked for by as_of
             ids = next((tuple(old["chunk_ids"]) for old in record.history if old.get("version") == int(version)), ())
+        elif question and len(ids) - len(seen) > self.expand_limit:
+            ranked = self._retrieve(question, {"doc_id": top.doc_id}, None, k=self.expand_limit + len(seen))
+            ids = tuple(p.id for p in ranked)
         rest = [cid for cid in ids if cid not in seen][: self.expand_limit]
-        return [Passage(h.id, h.text, h.metadata, dense=passages[0].dense) for h in self.store.get(rest)]
+        return [Passage(h.id, h.text, h.metadata, dense=top.dense) for h in self.store.get(rest)]
 
     def _llm_answer(self, question: str, passages: Sequence[Passage], simple: bool,
                     understood: Understanding | None = None) -> Iterator[tuple[str, tuple[Source, ...]]]:
