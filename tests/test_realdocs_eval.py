@@ -41,20 +41,22 @@ TEXT_TOPICS = ("oecd-report", "kenyan-regulation", "article")
 #: Table A.1 of the DGI names countries by ISO code; a name stands on that page as its code.
 TABLE_CODES = {"Korea": "KOR", "Denmark": "DNK"}
 
-#: Gates just below what was measured on 2026-12-07 (offline answerer; the starter notes, the Regulations
-#: extract in corpus/ and the other four real PDFs, the scan read by OCR; 2-core development machine):
-#: hit@5 1.0, MRR 0.941, key-fact recall 0.640, citation precision 0.828, refusal accuracy 0.929 (13 of 14),
-#: false refusals 0.016 (1 of 62), first sentence holds a key fact ("answer_leads") 0.574, median lead 70 words.
-#: Lower-is-better metrics (false_refusal_rate, words_p50) are ceilings, as tutor.eval.gates reads them.
+#: Gates just below what was measured on 2026-12-07, second session (offline answerer; the starter notes, the
+#: Regulations extract in corpus/ and the other four real PDFs, the scan read by OCR; 2-core development machine):
+#: hit@5 1.0, MRR 0.941, key-fact recall 0.742, citation precision 0.887, refusal accuracy 0.929 (13 of 14),
+#: false refusals 0.016 (1 of 62), first sentence holds a key fact ("answer_leads") 0.639, median lead 76 words
+#: over all types and 29 words over the short-answer types (date, number, person, place, yes/no).
+#: Lower-is-better metrics (false_refusal_rate, words_*) are ceilings, as tutor.eval.gates reads them.
 #: Key-fact recall is below the issue's target (0.80): the gate holds today's level so that work on it can only
 #: go up.
-GATES = {"hit_at_k": 0.97, "mrr": 0.91, "key_fact_recall": 0.62, "citation_precision": 0.80,
-         "refusal_accuracy": 0.90, "false_refusal_rate": 0.04, "answer_leads": 0.55, "words_p50": 75}
-#: Per document kind (measured hit@5 1.0 on every kind; key-fact recall 0.591 on the OECD reports, 0.708 on
-#: the Regulations, 0.806 on the article, 0.571 on the scanned code). One miss on a kind is tolerated.
-TOPIC_GATES = {"oecd-report": {"hit_at_k": 0.96, "key_fact_recall": 0.59},
-               "kenyan-regulation": {"hit_at_k": 0.93, "key_fact_recall": 0.68},
-               "article": {"hit_at_k": 0.8, "key_fact_recall": 0.78},
+GATES = {"hit_at_k": 0.97, "mrr": 0.91, "key_fact_recall": 0.72, "citation_precision": 0.86,
+         "refusal_accuracy": 0.90, "false_refusal_rate": 0.04, "answer_leads": 0.60, "words_p50": 80,
+         "factoid_words_p50": 40}
+#: Per document kind (measured hit@5 1.0 on every kind; key-fact recall 0.748 on the OECD reports, 0.750 on
+#: the Regulations, 0.889 on the article, 0.571 on the scanned code). One miss on a kind is tolerated.
+TOPIC_GATES = {"oecd-report": {"hit_at_k": 0.96, "key_fact_recall": 0.70},
+               "kenyan-regulation": {"hit_at_k": 0.93, "key_fact_recall": 0.70},
+               "article": {"hit_at_k": 0.8, "key_fact_recall": 0.80},
                "scanned-guidance": {"hit_at_k": 0.85, "key_fact_recall": 0.5}}
 
 

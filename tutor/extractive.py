@@ -14,6 +14,7 @@ no stored vector (an index ingested before they existed) is embedded at question
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -60,11 +61,17 @@ class ExtractiveConfig:
     passages_used: int = 20
     max_per_passage: int = 9
     novelty_weight: float = 0.2
-    #: Only passages nearly as close to the question as the best one are quoted: a tangential
-    #: passage contributes tangential sentences.
+    #: Only passages nearly as close to the question as the best one are quoted (in meaning; in the top
+    #: document, in BM25 wording too): a tangential passage contributes tangential sentences.
     passage_floor: float = 0.85
     #: Another document's passage must be this close to the best one to be quoted beside it.
     other_document_floor: float = 0.95
+    #: A sentence that starts in lower case is the tail of one cut by a page or chunk break, and a short line
+    #: with no full stop and no figure is a heading or a caption ("Overall ranking, 2017"): each names
+    #: the topic without saying anything about it.
+    fragment_penalty: float = 0.25
+    #: Weigh the question's words by how rare they are among the candidate sentences.
+    idf_terms: bool = True
 
 
 #: Signposting that only makes sense inside the note ("The sections below explain...").
@@ -72,6 +79,19 @@ _SIGNPOST = re.compile(r"\b(sections? (below|above)|following sections|this note
                        r"companion note|described (below|above))\b", re.IGNORECASE)
 _SPECIFIC = re.compile(r"\b\d[\d,.]*\b|\b[A-Z]{2,}\b")
 
+
+_FIGURE = re.compile(r"\d")
+_YEAR = re.compile(r"\b(19|20)\d\d\b")
+
+
+def is_caption(sentence: str) -> bool:
+    """A heading or a figure caption: short, no closing punctuation, no figure but a year."""
+    text = sentence.strip()
+    return (len(text.split()) <= 10 and not text.endswith((".", "!", "?", ";"))
+            and not _FIGURE.search(_YEAR.sub("", text)))
+
+
+_FRAGMENT = re.compile(r"^(?![a-z]{1,4}[.)]\s)[a-z]")  # lower case, but not an item "b)", "iv." of a list
 
 #: A sentence that opens like this leans on the one before it, so it cannot open an answer.
 _REFERS_BACK = re.compile(r"^\W*(it|its|this|that|these|those|they|their|such|he|she|his|her|there|here|both|"
@@ -112,10 +132,20 @@ def _is_advice(passage: Passage) -> bool:
     return "why it matters" in str(passage.metadata.get("section", "")).lower()
 
 
-def _term_overlap(question_terms: set[str], sentence: str) -> float:
-    if not question_terms:
-        return 0.0
-    return len(question_terms & set(content_terms(sentence))) / len(question_terms)
+def term_overlap(question_terms: set[str], sentence_terms: set[str], weight: Mapping[str, float]) -> float:
+    """The weighted share of the question's terms that the sentence contains."""
+    total = sum(weight.get(t, 1.0) for t in question_terms)
+    return sum(weight.get(t, 1.0) for t in question_terms & sentence_terms) / total if total else 0.0
+
+
+def term_weights(question_terms: set[str], sentence_terms: Sequence[set[str]]) -> dict[str, float]:
+    """How telling each question term is among the candidate sentences: rarer, more telling (a smoothed IDF).
+
+    In a report on data transfers every sentence says "transfer"; the one that says "documentation" is the
+    one that answers "what must the documentation contain?".
+    """
+    n = len(sentence_terms)
+    return {t: math.log(1 + n / (1 + sum(1 for terms in sentence_terms if t in terms))) for t in question_terms}
 
 
 class ExtractiveAnswerer:
@@ -172,10 +202,14 @@ class ExtractiveAnswerer:
         cfg = self.config
         out = []
         best = max((p.dense for p in passages[: cfg.passages_used]), default=0.0)
+        best_lexical = max((p.lexical for p in passages[: cfg.passages_used]), default=0.0)
         top_doc = passages[0].doc_id if passages else ""
         for index, passage in enumerate(passages[: cfg.passages_used]):
             floor = cfg.passage_floor if passage.doc_id == top_doc else cfg.other_document_floor
-            if passage.dense < best * floor:
+            # Close in meaning, or (in the top document) in wording: the passage that holds the question's exact
+            # phrase ("trend setters") can sit far down the dense ranking when the rest of it is a table.
+            wording = passage.doc_id == top_doc and best_lexical > 0 and passage.lexical >= best_lexical * floor
+            if passage.dense < best * floor and not wording:
                 continue
             for position, sentence in quotable_sentences(passage.text, cfg.min_words):
                 out.append(Candidate(index, position, sentence, advice=_is_advice(passage)))
@@ -234,13 +268,17 @@ class ExtractiveAnswerer:
         term_sets = [set(content_terms(q)) for q in queries]
         asks_why = bool(re.search(r"\b(why|matter|matters|implications?|should i|should we|what can i do)\b",
                                   " ".join(queries), re.IGNORECASE))
+        cand_terms = [set(content_terms(c.text)) for c in cands]
+        weight = term_weights(set().union(*term_sets), cand_terms) if cfg.idf_terms else {}
         scored = []
-        for cand, sem in zip(cands, semantic.tolist()):
+        for cand, sem, terms_in in zip(cands, semantic.tolist(), cand_terms):
             rank_bonus = cfg.passage_weight / (1 + cand.passage_index)
-            overlap = sum(_term_overlap(terms, cand.text) for terms in term_sets) / len(term_sets)
+            overlap = sum(term_overlap(terms, terms_in, weight) for terms in term_sets) / len(term_sets)
             score = cfg.semantic_weight * sem + cfg.lexical_weight * overlap + rank_bonus + _specificity(cand.text)
             if cand.advice and not asks_why:
                 score -= cfg.advice_penalty
+            if _FRAGMENT.match(cand.text) or is_caption(cand.text):
+                score -= cfg.fragment_penalty
             scored.append((score, cand))
         ranked = [Candidate(c.passage_index, c.position, c.text, score, c.advice)
                   for score, c in sorted(scored, key=lambda item: -item[0])]

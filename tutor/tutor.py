@@ -122,6 +122,25 @@ def quotable(passages: Sequence[Passage]) -> list[Passage]:
     return [p for p in passages if p.metadata.get("quotable", True) is not False]
 
 
+def best_covered_first(question: str, passages: Sequence[Passage]) -> list[Passage]:
+    """The passages with the document that covers most of the question's terms first (stable otherwise).
+
+    Dense similarity favours a short note that talks about the topic; the document that names the very
+    country, dimension and year asked about is the one to answer from, and to read further in.
+    """
+    by_doc: dict[str, list[Passage]] = {}
+    for p in passages:
+        by_doc.setdefault(p.doc_id, []).append(p)
+    if len(by_doc) < 2:
+        return list(passages)
+    scores = {doc: coverage(question, group) for doc, group in by_doc.items()}
+    first = passages[0].doc_id
+    best = max(by_doc, key=lambda doc: scores[doc])
+    if scores[best] <= scores[first]:
+        return list(passages)
+    return by_doc[best] + [p for p in passages if p.doc_id != best]
+
+
 def sources_block(sources: Sequence[Source]) -> str:
     return "\n\nSources:\n" + "\n".join(f"[{s.n}] {s.citation()}" for s in sources) if sources else ""
 
@@ -329,7 +348,8 @@ class Tutor:
                            focus: str | None = None, understood: Understanding | None = None,
                            ) -> tuple[str, str, tuple[Source, ...], str]:
         """The lead, the rest ("more"), their sources numbered in that order, and the exact answer span."""
-        passages = quotable(list(passages) + self._rest_of_top_document(quotable(passages), question))
+        passages = best_covered_first(question, quotable(passages))
+        passages = passages + quotable(self._rest_of_top_document(passages, question))
         answerer = self.extractive
         if simple:
             answerer = ExtractiveAnswerer(self.embeddings, ExtractiveConfig(max_sentences=3, max_words=70, novelty_weight=0.0),

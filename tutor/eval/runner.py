@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from tutor.eval import metrics as m
 from tutor.eval.testset import TestItem
+from tutor.understand import FACTOID_TYPES
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ SUMMARY_METRICS: dict[str, MetricInfo] = {
     "answer_leads": MetricInfo("First sentence answers", "Answered questions whose first sentence states a key fact."),
     "words_p50": MetricInfo("Words in the answer (median)", "Median words in the lead answer an official reads first (More from the sources not counted).", higher_is_better=False, unit="words"),
     "words_p90": MetricInfo("Words in the answer (p90)", "90% of lead answers are at most this long.", higher_is_better=False, unit="words"),
+    "factoid_words_p50": MetricInfo("Words in a short answer (median)", "Median words in the lead answer to a date, number, name, place or yes/no question: one or two sentences should do.", higher_is_better=False, unit="words"),
     "pass_rate": MetricInfo("Questions fully right", "Share of questions that pass every check that applies to them."),
 }
 
@@ -311,9 +313,10 @@ def summarise(results: Sequence[QuestionResult]) -> dict[str, float | None]:
             summary[name] = m.percentile([r.latency_ms for r in results], 50)
         elif name == "latency_p95_ms":
             summary[name] = m.percentile([r.latency_ms for r in results], 95)
-        elif name in ("words_p50", "words_p90"):
-            words = [float(w) for w in (r.words for r in results if r.item.answerable) if w is not None]
-            summary[name] = m.percentile(words, 50 if name == "words_p50" else 90)
+        elif name in ("words_p50", "words_p90", "factoid_words_p50"):
+            words = [float(w) for w in (r.words for r in results if r.item.answerable
+                                        and (name != "factoid_words_p50" or r.type in FACTOID_TYPES)) if w is not None]
+            summary[name] = m.percentile(words, 90 if name == "words_p90" else 50)
         elif name == "pass_rate":
             summary[name] = sum(r.passed for r in results) / len(results) if results else None
         else:

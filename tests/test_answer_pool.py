@@ -1,0 +1,119 @@
+"""What the offline answerer may quote from: the covering document first, a long report read by relevance,
+and the question's telling words weighed above the words every candidate shares."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from tests.factories import make_markdown
+from tutor.extractive import ExtractiveAnswerer, ExtractiveConfig, is_caption, term_overlap, term_weights
+from tutor.ingestion import Ingestor
+from tutor.lexical import LexicalCache
+from tutor.retrieval import Passage
+from tutor.settings import Settings
+from tutor.store import ChunkStore
+from tutor.text import content_terms
+from tutor.tutor import Tutor, best_covered_first
+
+COUNTIES = ["Baringo", "Bomet", "Bungoma", "Busia", "Embu", "Garissa", "Homa Bay", "Isiolo", "Kajiado", "Kakamega",
+            "Kericho", "Kilifi", "Kirinyaga", "Kisii", "Kitui", "Kwale", "Laikipia", "Lamu", "Machakos", "Makueni",
+            "Mandera", "Marsabit", "Meru", "Migori", "Nandi", "Narok", "Nyeri", "Samburu", "Siaya", "Turkana"]
+
+
+def _county_report(folder: Path) -> Path:
+    """A long report: one section per county, each with its own figures (the team's invented example)."""
+    sections = [f"## {name} County\n\n{name} County opened {10 + i} community digital centres in 2024. "
+                f"Its ICT office trained {200 + 7 * i} clerks in records management that year.\n"
+                for i, name in enumerate(COUNTIES)]
+    body = "# County digital centres report\n\n" + "\n".join(sections)
+    return make_markdown(folder / "county-report.md", body, {"title": "County digital centres report 2024",
+                                                             "publisher": "Mwalimu team", "year": 2024})
+
+
+def test_a_long_report_joins_the_answer_by_relevance(settings: Settings, store: ChunkStore, ingestor: Ingestor,
+                                                    embeddings: object) -> None:
+    ingestor.run([_county_report(settings.corpus_dir)])
+    tutor = Tutor(store, embeddings, LexicalCache(settings.lexical_dir, store))  # type: ignore[arg-type]
+    record = store.record("county-report")
+    assert record is not None and len(record.chunk_ids) > tutor.expand_limit + 5
+    first = store.get([record.chunk_ids[0]])[0]
+    top = Passage(first.id, first.text, first.metadata, dense=0.5)
+    question = "How many community digital centres did Marsabit County open?"
+    marsabit = next(h.id for h in store.get(list(record.chunk_ids)) if "Marsabit County opened" in h.text)
+    assert marsabit not in record.chunk_ids[: tutor.expand_limit + 1]  # reading in order would never reach it
+
+    rest = tutor._rest_of_top_document([top], question)
+
+    assert marsabit in [p.id for p in rest]
+    assert len(rest) <= tutor.expand_limit and first.id not in [p.id for p in rest]
+    assert all(p.doc_id == "county-report" for p in rest)
+    body = "".join(e.text for e in tutor.ask(question) if hasattr(e, "text"))
+    assert "Marsabit County opened 31 community digital centres" in body
+
+
+def _passage(cid: str, doc: str, text: str, dense: float) -> Passage:
+    return Passage(f"{doc}:{cid}", text, {"doc_id": doc, "title": doc.replace("-", " ")}, dense=dense)
+
+
+def test_the_document_naming_what_is_asked_answers_first() -> None:
+    overview = _passage("0", "dgi-note", "The index scores digital government maturity on six dimensions.", 0.62)
+    overview_2 = _passage("1", "dgi-note", "Scores run from 0 to 1.", 0.60)
+    table = _passage("7", "dgi-report", "United Kingdom | user-driven 0.925 | proactiveness 0.700", 0.48)
+    question = "What did the United Kingdom score on the user-driven dimension?"
+
+    ordered = best_covered_first(question, [overview, overview_2, table])
+
+    assert [p.id for p in ordered] == ["dgi-report:7", "dgi-note:0", "dgi-note:1"]
+    tie = "What do the scores of the index run from?"
+    assert best_covered_first(tie, [overview, overview_2, table]) == [overview, overview_2, table]
+    assert best_covered_first(question, [overview, overview_2]) == [overview, overview_2]
+
+
+def test_words_every_candidate_shares_weigh_less() -> None:
+    generic = [f"A transfer on appropriate safeguards may rest on instrument number {n}." for n in range(9)]
+    telling = "The documentation shall include the date, the recipient and the justification."
+    terms = [set(content_terms(s)) for s in [*generic, telling]]
+    question = set(content_terms("When a transfer relies on appropriate safeguards, what must the documentation contain?"))
+
+    weight = term_weights(question, terms)
+
+    assert weight[content_terms("documentation")[0]] > weight[content_terms("transfer")[0]] > 0
+    uniform = {t: 1.0 for t in question}
+    ratio = term_overlap(question, terms[-1], weight) / term_overlap(question, terms[0], weight)
+    assert ratio > 1.5 * term_overlap(question, terms[-1], uniform) / term_overlap(question, terms[0], uniform)
+    assert term_overlap(set(), terms[0], weight) == 0.0
+
+
+def test_a_passage_close_in_wording_is_quoted_though_far_in_meaning(embeddings: object) -> None:
+    phrase = _passage("16", "open-data-report", "OECD mean 0.54 0.63 0.46. Early reformers or trend setters, such as "
+                      "Canada and Korea, have implemented their open data policies further.", 0.30)
+    topical = _passage("24", "maturity-report", "Countries perform at the middle of the maturity scale on average.", 0.41)
+    answerer = ExtractiveAnswerer(embeddings)  # type: ignore[arg-type]
+
+    by_wording = answerer.candidates([replace(phrase, lexical=12.0), replace(topical, lexical=3.0)])
+    assert {c.passage_index for c in by_wording} == {0, 1}
+    assert {c.passage_index for c in answerer.candidates([phrase, topical])} == {1}  # dense alone leaves it out
+    # Another document is not let in by wording alone: its tangential sentences would dilute the citations.
+    other = answerer.candidates([replace(topical, lexical=3.0), replace(phrase, lexical=12.0)])
+    assert {c.passage_index for c in other} == {0}
+
+
+def test_headings_and_cut_sentences_do_not_outrank_the_statement(embeddings: object) -> None:
+    assert is_caption("OURdata Index: Overall ranking, 2017")
+    assert not is_caption("Korea | composite score 0.935 | rank 1")  # a table row holds a figure
+    assert not is_caption("Korea ranked first in 2023.")
+    text = ("Open data index: overall ranking, 2017\n\n"
+            "controller or processor after it became aware of the breach of the open data index.\n\n"
+            "a) Whether the open data index ranking covers every OECD member.\n\n"
+            "The overall open data index ranking of 2017 put Korea first, France second and Japan third.")
+    passage = _passage("12", "open-data-report", text, 0.6)
+    question = "What was the overall open data index ranking in 2017?"
+    scores, cut = {}, ExtractiveConfig().fragment_penalty
+    for penalty in (0.0, cut):
+        ranked = ExtractiveAnswerer(embeddings, ExtractiveConfig(fragment_penalty=penalty)  # type: ignore[arg-type]
+                                    ).select_scored(question, [passage])[1]
+        scores[penalty] = {c.text[:12]: c.score for c in ranked}
+    drop = {text: round(scores[0.0][text] - score, 6) for text, score in scores[cut].items()}
+    assert drop == {"Open data in": cut, "controller o": cut, "a) Whether t": 0.0, "The overall ": 0.0}
+    assert max(scores[cut], key=scores[cut].get) == "The overall "
