@@ -13,6 +13,10 @@ embedding cache, so each answer is as cold as the first question on a passage: `
 answer as served (question embedded, sentence vectors read from the store), ``answer_embedding_*`` the
 same answer with the sentences embedded at question time, as before ingestion stored them (issue #15).
 
+At 10k chunks the library is measured twice: as briefing notes (8 chunks a document) and as long reports
+(160 chunks a document, like the OECD PDFs), where the answerer reads further into the top document by a
+second retrieval filtered to it.
+
 Run: ``python -m bench.query [--sizes 1000 10000 100000] [--queries 40]``.
 """
 
@@ -38,13 +42,15 @@ from tutor.lexical import LexicalCache
 from tutor.retrieval import HybridRetriever
 from tutor.sentence_vectors import SentenceVectors
 from tutor.settings import Settings
-from tutor.store import ChunkStore, open_store
+from tutor.store import ChunkStore, DocumentRecord, open_store
 from tutor.text import split_sentences
 from tutor.tutor import Tutor
 
 log = logging.getLogger("bench.query")
 ROOT = Path(__file__).resolve().parent.parent
 BASE_PASSAGES = 1000
+#: Chunks per document when the library is long reports (the 2023 DGI report made 170) and the size measured so.
+REPORT_CHUNKS, LONG_REPORTS_AT = 160, 10000
 #: Words per generated passage: a full chunk (MAX_CHUNK_TOKENS word pieces with its header) of PDF prose.
 PASSAGE_WORDS = (120, 170)
 
@@ -83,10 +89,13 @@ def sentence_table(base: list[tuple[str, str]], model: LocalEmbeddings) -> dict[
 
 
 def fill_store(store: ChunkStore, size: int, base: list[tuple[str, str]], vectors: np.ndarray,
-               rng: random.Random, sentences: dict[str, np.ndarray]) -> None:
-    """Write ``size`` chunks (base passages, then jittered variants) and their sentence vectors into Chroma."""
+               rng: random.Random, sentences: dict[str, np.ndarray], doc_chunks: int = 8) -> None:
+    """Write ``size`` chunks (base passages, then jittered variants) and their sentence vectors into Chroma,
+    ``doc_chunks`` to a registered document (8: a briefing note; 160: a long report, which the answerer
+    reads further by a second, filtered retrieval)."""
     noise = np.random.default_rng(7)
     batch = store.batch_size
+    members: dict[str, list[str]] = {}
     for start in range(0, size, batch):
         ids, texts, metas, vecs, rows = [], [], [], [], []
         for i in range(start, min(size, start + batch)):
@@ -96,11 +105,12 @@ def fill_store(store: ChunkStore, size: int, base: list[tuple[str, str]], vector
                 j = rng.randrange(len(words))
                 words[j], words[-1] = words[-1], words[j]
                 text = " ".join(words)
-            doc = f"doc{i // 8}"
-            ids.append(f"{doc}:s:{i % 8}")
+            doc = f"doc{i // doc_chunks}"
+            ids.append(f"{doc}:s:{i % doc_chunks}")
+            members.setdefault(doc, []).append(ids[-1])
             texts.append(text)
             metas.append({"doc_id": doc, "title": title, "publisher": "Bench", "year": "2026", "section": "Body",
-                          "chunk_index": i % 8, "source": f"{doc}.md", "url": ""})
+                          "chunk_index": i % doc_chunks, "source": f"{doc}.md", "url": ""})
             vec = vectors[i % len(base)]
             if i >= len(base):
                 vec = vec + noise.normal(0, 0.03, vec.shape).astype(np.float32)
@@ -109,6 +119,8 @@ def fill_store(store: ChunkStore, size: int, base: list[tuple[str, str]], vector
             rows.append((ids[-1], sentence_row(doc, text, base[i % len(base)][1], sentences, noise)))
         store.chunks.add(ids=ids, embeddings=np.asarray(vecs, dtype=np.float32), documents=texts, metadatas=metas)
         store._put_sentences(rows)
+    store._put_records([DocumentRecord(doc, f"{doc}.md", "bench", "bench", doc, chunks=len(chunk_ids),
+                                       chunk_ids=tuple(chunk_ids)) for doc, chunk_ids in members.items()])
 
 
 def sentence_row(doc: str, text: str, base_text: str, table: dict[str, np.ndarray],
@@ -139,13 +151,13 @@ def questions(limit: int) -> list[str]:
 
 
 def measure(size: int, base: list[tuple[str, str]], vectors: np.ndarray, model: LocalEmbeddings,
-            qs: list[str], sentences: dict[str, np.ndarray]) -> dict[str, Any]:
+            qs: list[str], sentences: dict[str, np.ndarray], doc_chunks: int = 8) -> dict[str, Any]:
     rng = random.Random(size)
     with tempfile.TemporaryDirectory(prefix=f"bench-query-{size}-") as tmp:
         settings = Settings(data_dir=Path(tmp), _env_file=None)  # type: ignore[call-arg]
         store = open_store(settings)
         started = time.perf_counter()
-        fill_store(store, size, base, vectors, rng, sentences)
+        fill_store(store, size, base, vectors, rng, sentences, doc_chunks)
         lexical.rebuild(store, settings.lexical_dir)
         build_s = time.perf_counter() - started
         cache = LexicalCache(settings.lexical_dir)
@@ -171,7 +183,7 @@ def measure(size: int, base: list[tuple[str, str]], vectors: np.ndarray, model: 
             embedding.answer(q)
             embedded.append((time.perf_counter() - t) * 1000)
     return {
-        "chunks": size, "build_s": round(build_s, 1),
+        "chunks": size, "doc_chunks": doc_chunks, "build_s": round(build_s, 1),
         "retrieval_p50_ms": round(statistics.median(retrieval), 1), "retrieval_p95_ms": round(percentile(retrieval, 95), 1),
         "answer_p50_ms": round(statistics.median(answer), 1), "answer_p95_ms": round(percentile(answer, 95), 1),
         "answer_embedding_p50_ms": round(statistics.median(embedded), 1),
@@ -194,9 +206,11 @@ def run(sizes: list[int] | None = None, n_queries: int = 40) -> dict[str, Any]:
     log.info("embedded %d base sentences in %.1f s", len(sentences), time.perf_counter() - t)
     qs = questions(n_queries)
     rows = [measure(size, base, vectors, model, qs, sentences) for size in sizes]
+    if LONG_REPORTS_AT in sizes:  # the same chunks as long reports: issue #15's "library of long PDFs"
+        rows.append(measure(LONG_REPORTS_AT, base, vectors, model, qs, sentences, doc_chunks=REPORT_CHUNKS))
     results: dict[str, Any] = {"query_rows": rows}
     for row in rows:
-        label = f"{row['chunks'] // 1000}k"
+        label = f"{row['chunks'] // 1000}k" + ("_reports" if row["doc_chunks"] == REPORT_CHUNKS else "")
         for key in ("retrieval_p50_ms", "retrieval_p95_ms", "answer_p50_ms", "answer_p95_ms",
                     "answer_embedding_p50_ms", "answer_embedding_p95_ms"):
             results[f"{key.replace('_ms', '')}_ms_{label}"] = row[key]
@@ -205,10 +219,10 @@ def run(sizes: list[int] | None = None, n_queries: int = 40) -> dict[str, Any]:
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    head = (f"{'chunks':>8} {'build s':>8} {'retr p50':>9} {'retr p95':>9} {'ans p50':>8} {'ans p95':>8} "
+    head = (f"{'chunks':>8} {'per doc':>8} {'build s':>8} {'retr p50':>9} {'retr p95':>9} {'ans p50':>8} {'ans p95':>8} "
             f"{'embedding p50':>14} {'embedding p95':>14} {'rss MB':>7}")
     lines = [head] + [
-        f"{r['chunks']:>8} {r['build_s']:>8} {r['retrieval_p50_ms']:>9} {r['retrieval_p95_ms']:>9} "
+        f"{r['chunks']:>8} {r.get('doc_chunks', 8):>8} {r['build_s']:>8} {r['retrieval_p50_ms']:>9} {r['retrieval_p95_ms']:>9} "
         f"{r['answer_p50_ms']:>8} {r['answer_p95_ms']:>8} {r.get('answer_embedding_p50_ms', ''):>14} "
         f"{r.get('answer_embedding_p95_ms', ''):>14} {r['peak_rss_mb']:>7}" for r in rows]
     return "\n".join(lines)

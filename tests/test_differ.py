@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from factories import make_markdown
+from openai_stub import OpenAIStub
 
 from tutor.differ import FRAME, dated_figures, differing, note
 from tutor.eval.metrics import word_count
@@ -16,6 +17,7 @@ from tutor.extractive import Candidate
 from tutor.ingestion import Ingestor
 from tutor.lead import FACTOID_WORDS
 from tutor.lexical import LexicalCache
+from tutor.llm import make_chat_model
 from tutor.settings import Settings
 from tutor.store import open_store
 from tutor.text import content_terms, split_sentences
@@ -129,3 +131,33 @@ def test_the_note_counts_against_the_factoid_length(huduma_tutor: Tutor) -> None
     """The lead of a factoid stays within its 60 words, note included: the next sentence joins only if it fits."""
     done = huduma_tutor.answer("How many Huduma centres are there?")
     assert word_count(done.body) <= FACTOID_WORDS, done.body
+
+
+def test_an_llm_answer_gets_the_same_note_with_each_part_cited(huduma_tutor: Tutor) -> None:
+    """The model quotes only the newest figure; the lead still says the figures differ, and the older
+    figure's passage, which the model did not cite, joins the sources."""
+    import re
+
+    def respond(request: dict) -> str:
+        human = request["messages"][-1]["content"]
+        passages = re.findall(r'<passage n="(\d+)"[^>]*>(.*?)</passage>', human, re.DOTALL)
+        n = next(n for n, text in passages if "61 Huduma centres" in text)
+        return f"A ministry update in August 2024 put the programme at 61 Huduma centres [{n}]."
+
+    with OpenAIStub(respond) as stub:
+        settings = Settings(llm="openai:stub-model", llm_base_url=stub.base_url, llm_timeout_s=5,
+                            _env_file=None)  # type: ignore[call-arg]
+        llm = Tutor(huduma_tutor.store, huduma_tutor.embeddings, huduma_tutor.retriever.lexical,
+                    make_chat_model(settings), "openai:stub-model")
+        done = llm.answer("How many Huduma centres are there?")
+        plain = llm.answer("What services does a Huduma centre offer?")
+    assert done.backend == "openai:stub-model", done.notices
+    first = split_sentences(done.body)[0]
+    assert first.startswith(FRAME), done.body
+    for figure in ("61 Huduma centres", "52 Huduma centres"):
+        part = next(p for p in first[len(FRAME):].split(";") if figure in p)
+        n = int(part.strip().rstrip(".").rsplit("[", 1)[1].rstrip("]"))
+        assert figure in _source_of(done, n)
+    assert "put the programme at 61 Huduma centres" in done.body, "the model's own sentence follows the note"
+    assert {s.doc_id for s in done.sources} == {"huduma-2021", "huduma-2024"}
+    assert FRAME not in plain.reply

@@ -225,6 +225,8 @@ class Tutor:
                 if body_parts:
                     timings["answer_ms"] = _ms(t)
                     body, more, span = split_reply(" ".join(body_parts), understood)
+                    body, sources = self._note_differing_figures(standalone, passages, question, understood, body,
+                                                                 sources)
                     yield SourcesEvent(sources)
                     yield from self._finish(body, sources, False, question, standalone, timings, started, passages,
                                             backend=self.backend, more=more, understood=understood, span=span)
@@ -410,6 +412,31 @@ class Tutor:
                 cited.setdefault(original, []).append(bare)
             sources = tuple(to_source(n, passages[o - 1], cited.get(o, ())) for o, n in numbers.items())
             yield text, sources
+
+    def _note_differing_figures(self, question: str, passages: Sequence[Passage], focus: str,
+                                understood: Understanding, body: str, sources: tuple[Source, ...],
+                                ) -> tuple[str, tuple[Source, ...]]:
+        """An LLM's lead opens with the note the offline answer gives when the library's figures differ by
+        date: cut from the passages, each part cited (a passage the model did not cite joins the sources),
+        so a figure the model chose is never read as the only one."""
+        if understood.question_type != "number":
+            return body, sources
+        pool = best_covered_first(question, quotable(passages))
+        pool += quotable(self._rest_of_top_document(pool, question))
+        figures = self.extractive.answer(question, pool, focus, understood).differ
+        if not figures:
+            return body, sources
+        numbers = {s.chunk_id: s.n for s in sources}
+        joined = list(sources)
+
+        def marker(cand: Any) -> int:
+            passage = pool[cand.passage_index]
+            if passage.id not in numbers:
+                numbers[passage.id] = len(numbers) + 1
+                joined.append(to_source(numbers[passage.id], passage, (cand.text,)))
+            return numbers[passage.id]
+
+        return f"{note(figures, marker)} {body}", tuple(joined)
 
     # --- helpers -------------------------------------------------------------------------------
     def _refusal_text(self, passages: Sequence[Passage]) -> str:
