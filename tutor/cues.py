@@ -11,7 +11,13 @@ answers it:
   series); a sentence with the question's own year ("What changed in 2025?") is about what was asked, and
   one that only introduces its subject ("eCitizen is Kenya's online platform...") explains nothing;
 - a **list** is answered by the items, not by a sentence that announces them ("The framework lists
-  further limits of LLMs", "identifies ten priorities").
+  further limits of LLMs", "identifies ten priorities"); the more items the sentence gives of the thing
+  asked about ("The four dimensions are a; b; c; and d"), the better it answers;
+- a **list, an explanation or a definition** is not answered by a sentence that only says what a document
+  is about ("The paper looks at how governments build skills", "describes what a mature government looks
+  like"): it promises the answer and stops;
+- a **person or organisation** question is answered by a sentence that names one ("NC4", "the Ministry
+  of ..."), not by one that only mentions "a national body"; a **place** question by place names.
 
 Each cue is a small bonus or penalty added to the lead score; none decides alone.
 """
@@ -20,6 +26,7 @@ from __future__ import annotations
 
 import re
 
+from tutor.text import content_terms
 from tutor.understand import Understanding
 
 #: Weights against the lead score (relevance ~1, the question's predicate words up to 0.6).
@@ -31,6 +38,19 @@ ANNOUNCE_PENALTY = 0.3
 #: An explanation is set back further than other types by a sentence that only introduces its subject
 #: (on top of :data:`tutor.lead.INTRO_PENALTY`): "eCitizen is Kenya's online platform..." explains nothing.
 EXPLAIN_INTRO_PENALTY = 0.2
+#: A sentence that lists the items of what was asked, at full length (five items or more).
+LIST_FORM_BONUS = 0.4
+#: "describes what...", "looks at how...": it says what a text is about, not what it says.
+ABOUT_PENALTY = 0.3
+#: A name of the kind asked for ("NC4", "Cabinet Secretary Joe Mucheru"); a person
+#: question's sentence with no such name ("a national body") is set back by as much.
+NAME_BONUS = 0.3
+#: ... a little more for each further name, up to two ("supported by the EU, GIZ, IDRC and FCDO")...
+MORE_NAMES_BONUS = 0.1
+#: ... and more when the name is the doer of what was asked ("NC4 coordinates", "launched by ...").
+DOER_BONUS = 0.2
+#: Place names after "at", "in", "near" (at three names or more).
+PLACE_BONUS = 0.3
 
 _YEAR = re.compile(r"(?:1[89]|20)\d{2}")
 _AUXILIARY = re.compile(r"^\W*(?:(?:according to|under|in)\b[^,?]{2,80},\s*)?(does|do|did|is|are|was|were|can|may|"
@@ -51,12 +71,149 @@ _CAUSE = re.compile(r"\b(because|since|due to|owing to|as a result|result(s|ed)?
                     r"predict(s|ing)?|rather than|instead of|without)\b", re.IGNORECASE)
 _WHY_HOW = re.compile(r"^\W*(why|how)\b|\bwhy\b|\bhow (do|does|did|can|could|should|is|are)\b", re.IGNORECASE)
 _WHAT_COVERS = re.compile(r"\bwhat (does|do|did|must|should|will)\b.{2,120}\b(cover|covers|include|includes|contain|"
-                          r"require|requires|say|set out|do|promise|consider)\b", re.IGNORECASE)
+                          r"require|requires|say|set out|do|promise|consider|look like)\b|"
+                          r"^\W*what('s| is| are) in\b", re.IGNORECASE)
 _ITEMS = re.compile(r":\s*\S.*[,;]|(?:[^,;]+,){2,}[^,;]*\b(and|or)\b")
 _ANNOUNCES = re.compile(r"\b(lists|identifies|outlines|sets out|describes|names|covers|contains|presents|"
                         r"highlights|flags|discusses)\b(?!.*:)", re.IGNORECASE)
+#: "describes what", "looks at how", "tells governments which": a sentence about a text, not from it.
+_ABOUT = re.compile(r"\b(describes|explains|looks at|asks|examines|considers|discusses|explores|shows|sets out|"
+                    r"outlines|tells \w+)\s+(what|how|which|why|whether)\b|"
+                    r"\b(covered|discussed|described|summarised|summarized) here\b", re.IGNORECASE)
+#: "ten priority benefits, ten priority risks and ten priorities for policy": items that are only counts.
+_COUNT_ITEM = re.compile(r"^\s*(?:and\s+|or\s+)?(?:the\s+)?(?:two|three|four|five|six|seven|eight|nine|ten|eleven|"
+                         r"twelve|\d+)\s+\w+", re.IGNORECASE)
+#: Where a list starts: "The four dimensions are ...", "... include ...", "... rests on three pillars: ...".
+_LIST_OPENER = re.compile(r"\s(?:are|were|include|includes|comprise|comprises|consist of|consists of)\s|:\s")
+#: The thing a list question asks for: "Which countries ...", "What are the six functions of ...", "What
+#: security measures should ...".
+_HEAD = re.compile(r"^\W*(?:\w+\s+)?(?:which|what)\s+(?:(?:are|were|is)\s+)?(?:(?:the|its|their)\s+)?"
+                   r"(?:(?:two|three|four|five|six|seven|eight|nine|ten|\d+)\s+)?((?:[\w'’-]+\s+){0,4}?[\w'’-]+)(?:\s+"
+                   r"(?:does|do|did|are|is|were|was|must|should|can|could|may|will|has|have|of|in|for|under|that|to)\b|"
+                   r"\W*$)",
+                   re.IGNORECASE)
+#: "Strategy 2025-2030", "Index 2017": a year that is part of a title, not a time the question asks about.
+_TITLE_YEAR = re.compile(r"\b[A-Z][\w’'-]*\s+((?:1[89]|20)\d{2})(?:\s*[–-]\s*((?:1[89]|20)\d{2}))?")
+#: The last words of a name that is a thing (a law, a plan, a report), not a person or a body.
+_THING = re.compile(r"\b(Act|Acts|Regulations?|Bill|Policy|Strategy|Plan|Framework|Code|Guidelines?|Report|Index|"
+                    r"Blueprint|Recommendation|Principles|Profile|Paper|Papers|Summit|Agenda|Convention)$")
+_BODY = re.compile(r"\b(Committee|Council|Commission|Commissioner|Ministry|Minister|Office|Authority|Agency|Bank|"
+                   r"Union|Institute|Foundation|Department|Secretariat|Parliament|Assembly|Board|Court|Group|"
+                   r"Organisation|Organization|Programme|Corporation|University|School|Centre|Center|President|"
+                   r"Secretary|Cabinet|Director|Dr|Prof)\b")
+_RUN = re.compile(r"\b(?:[A-Z][\w’'-]+)(?:\s+(?:(?:of|for|and|the|on)\s+)*(?:[A-Z][\w’'-]+))*")
+#: Capitalised pairs that are not a person's name: months, days, places' and documents' words.
+_NOT_NAMES = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December|"
+                        r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|County|City|Africa|Kenya|Summit)\b")
+_ACRONYM = re.compile(r"^[A-Z][A-Z0-9]+$")
+_GENERIC_ACRONYMS = frozenset({"AI", "ICT", "IT", "LLM", "LLMs", "PDF", "URL", "FAQ", "USSD", "SMS"})
+_LOCATIVE = re.compile(r"\b(?:at|in|near|from|to|across|between)\s+(?:the\s+)?(?=[A-Z])")
 _COUNTED = re.compile(r"\b(two|three|four|five|six|seven|eight|nine|ten|\d+|several|further|many|some|key|main)\s+"
                       r"(\w+\s+){0,2}\w+s\b", re.IGNORECASE)
+
+
+def list_items(text: str) -> int:
+    """How many items follow the point where a list starts ("a, b and c": 3; "x, and y": 2); 0 if none."""
+    match = _LIST_OPENER.search(text)
+    if not match:
+        return 0
+    items = text[match.end():]
+    parts = re.split(r"[;,•]", items)
+    count = len(parts)
+    if count > 1 and re.search(r"\s(and|or)\s", parts[-1]) and not re.match(r"\s*(and|or)\s", parts[-1]):
+        count += 1  # "b and c" after the last comma: one more item
+    return count if count > 1 else 0
+
+
+def list_form(text: str, asked: set[str]) -> float:
+    """0 to 1: how fully the sentence lists what was asked. The words just before the list ("The four
+    dimensions are", "The three pillars of Kenya's National AI Strategy are") name one of the question's
+    terms, and three items score 0.5, five or more 1.0 ("The OECD AI Principles contain two parts: ..." lists
+    parts, not principles)."""
+    plain = re.sub(r"\s*\[\d+\]", "", text)
+    match = _LIST_OPENER.search(plain)
+    if not match or match.start() > 200:
+        return 0.0
+    head = plain[: match.start()].split()[-3:]
+    if not set(content_terms(" ".join(head))) & asked:
+        return 0.0
+    items = list_items(plain)
+    return min(1.0, (items - 1) / 4) if items >= 3 else 0.0
+
+
+def counts_only(text: str) -> bool:
+    """"identifies ten priority benefits of AI, ten priority risks of AI, and ten priorities for policy":
+    a series whose items are all counts announces lists, it gives none."""
+    parts = [p for p in re.split(r"[;,]|\s(?:and|or)\s", text) if p.strip()]
+    counted = [p for p in parts[1:] if _COUNT_ITEM.match(p)]
+    return len(parts) >= 3 and len(counted) >= len(parts) - 2 and bool(re.search(
+        r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d+)\s+\w+", parts[0], re.IGNORECASE))
+
+
+def wants_list(understood: Understanding) -> bool:
+    """A list question, or an explanation of what something covers or holds ("What is in the strategy?")."""
+    kind = understood.question_type
+    return kind == "list" or (kind in ("explanation", "other") and bool(_WHAT_COVERS.search(understood.question)))
+
+
+def gives_list(text: str, understood: Understanding) -> bool:
+    """Does the sentence list items of what the question asks for (:func:`list_form`)?"""
+    return wants_list(understood) and list_form(text, _asked(understood)) > 0
+
+
+def _asked(understood: Understanding) -> set[str]:
+    """What a list must be a list of: the words the question asks for ("Which countries...": countries;
+    "What are the dimensions of...": dimensions), else all its words and its focus."""
+    head = _HEAD.match(understood.question)
+    if head and understood.question_type == "list":
+        return set(content_terms(head.group(1)))
+    return set(content_terms(understood.question)) | set(understood.focus)
+
+
+def names(text: str, own: frozenset[str], acts: frozenset[str] = frozenset()) -> tuple[int, bool]:
+    """The names of persons and bodies the sentence gives that the question does not, and whether one of
+    them is the doer of what was asked (``acts``: the question's stemmed words, "coordinates", "launched"):
+    the name just before such a word ("NC4 also coordinates") or after "by" ("supported by the European
+    Union"). A name is an acronym ("NC4", "GIZ") or a run of capitalised words with a title or a body's word
+    in it ("Cabinet Secretary Joe Mucheru"); not the name of a law or a plan ("the Data Protection Act"),
+    and not the source a sentence cites ("according to City Mirror")."""
+    plain = re.sub(r"\s*\[\d+\]", "", text)
+    found, doer, thing_ends = 0, False, -1
+    for match in _RUN.finditer(plain):
+        run, before = match.group(0), plain[: match.start()]
+        words = [w for w in run.split() if w not in own and w.lower() not in {"of", "for", "and", "the", "on"}]
+        if _THING.search(run):
+            thing_ends = match.end()
+            continue
+        if not words or re.search(r"\baccording to\s+(the\s+)?$", before, re.IGNORECASE) or \
+                re.fullmatch(r"\s*\(", plain[thing_ends:match.start()]):  # "Act (CMCA)": the law's own acronym
+            continue
+        person = re.fullmatch(r"[A-Z][a-z’'-]+(\s[A-Z][a-z’'-]+){1,2}", run) and match.start() > 0 \
+            and not _NOT_NAMES.search(run)
+        if not (_BODY.search(run) or person or any(_ACRONYM.match(w) and w not in _GENERIC_ACRONYMS for w in words)):
+            continue
+        found += 1
+        after = re.match(r"\s+(?:\([^)]*\)\s+)?(?:\w+ly\s+|also\s+)?(\w+)", plain[match.end():])
+        if re.search(r"\bby\s+(the\s+)?$", before) or (after and set(content_terms(after.group(1))) & acts):
+            doer = True
+    return found, doer
+
+
+def places(text: str, own: frozenset[str]) -> int:
+    """Capitalised words after the first "at", "in", "near"... that leads to one: "campuses are at
+    Mombasa, Matuga, Embu and Baringo" gives four."""
+    plain = re.sub(r"\s*\[\d+\]", "", text)
+    match = _LOCATIVE.search(plain)
+    if not match:
+        return 0
+    return sum(1 for w in re.findall(r"\b[A-Z][\w’'-]+", plain[match.end():]) if w not in own)
+
+
+def asked_years(question: str, numbers: tuple[str, ...]) -> list[str]:
+    """The years the question asks about ("What changed in 2025?"), not those that are part of a title it
+    names ("Kenya's National AI Strategy 2025-2030", "the 2017 OURdata Index" counts: it says which one)."""
+    titled = {y for m in _TITLE_YEAR.finditer(question) for y in m.groups() if y}
+    return [n for n in numbers if _YEAR.fullmatch(n) and n not in titled]
 
 
 def decision_words(question: str) -> re.Pattern[str] | None:
@@ -68,8 +225,9 @@ def decision_words(question: str) -> re.Pattern[str] | None:
     return re.compile(rf"\b({_DECISIONS[_FAMILY.get(aux, aux)]})", re.IGNORECASE)
 
 
-def cue(text: str, understood: Understanding) -> float:
-    """The bonus (or penalty) for what in ``text`` answers a question of this type; 0 for other types."""
+def cue(text: str, understood: Understanding, own: frozenset[str] = frozenset()) -> float:
+    """The bonus (or penalty) for what in ``text`` answers a question of this type; 0 for other types.
+    ``own`` holds the names and numbers the question gives itself (never the answer)."""
     kind, question = understood.question_type, understood.question
     plain = re.sub(r"\s*\[\d+\]", "", text)
     score = 0.0
@@ -77,7 +235,7 @@ def cue(text: str, understood: Understanding) -> float:
         decides = decision_words(question.split("(", 1)[0])
         if decides and decides.search(plain):
             score += DECISION_BONUS
-    years = [n for n in understood.shape.numbers if _YEAR.fullmatch(n)]  # not "CSF 2.0": a version is a name
+    years = asked_years(question, understood.shape.numbers)  # not "CSF 2.0": a version is a name
     if kind in ("explanation", "list", "other") and any(
             re.search(rf"(?<![\w.]){n}(?![\w])", plain) for n in years):
         score += OWN_NUMBER_BONUS  # "What changed in 2025?": the sentence with 2025 is about what was asked
@@ -88,4 +246,18 @@ def cue(text: str, understood: Understanding) -> float:
     if kind in ("list", "explanation") and not _ITEMS.search(plain) and _ANNOUNCES.search(plain) \
             and _COUNTED.search(plain):
         score -= ANNOUNCE_PENALTY  # "lists further limits of LLMs": it announces the items, it does not give them
+    if kind in ("list", "explanation", "definition", "other") and _ABOUT.search(plain) and not _ITEMS.search(plain):
+        score -= ABOUT_PENALTY
+    if kind in ("list", "explanation") and counts_only(plain):
+        score -= ANNOUNCE_PENALTY
+    if wants_list(understood):
+        score += LIST_FORM_BONUS * list_form(plain, _asked(understood))
+    if kind == "person":
+        found, doer = names(plain, own, understood.focus)
+        if found:
+            score += NAME_BONUS + MORE_NAMES_BONUS * min(found - 1, 2) + (DOER_BONUS if doer else 0.0)
+        else:
+            score -= NAME_BONUS
+    if kind == "place":
+        score += PLACE_BONUS * min(1.0, places(plain, own) / 3)
     return score

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from tutor.cues import EXPLAIN_INTRO_PENALTY, cue
+from tutor.cues import EXPLAIN_INTRO_PENALTY, cue, gives_list
 from tutor.differ import COUNT_QUESTION, DatedFigure, differing, note
 from tutor.extractive import _REFERS_BACK, Candidate
 from tutor.spans import find_span, latest_date, precision
@@ -38,6 +38,8 @@ TERMS_WEIGHT = 0.3
 #: A list question's lead should enumerate: three or more items, or items after a colon.
 ENUMERATION_BONUS = 0.3
 REFERS_BACK_PENALTY = 0.5
+#: A list's lead may be any sentence at least this relevant (share of the best) that lists what was asked.
+LIST_FLOOR = 0.3
 #: A factoid's lead may be any sentence at least this relevant (share of the best) that holds the value.
 VALUE_FLOOR = 0.5
 #: The question's predicate words found in the sentence: the strongest sign that it answers.
@@ -128,11 +130,15 @@ def enumerates(text: str) -> bool:
     return bool(_ENUMERATION.search(text))
 
 
-def lead_score(cand: Candidate, understood: Understanding, best: float) -> float:
+def lead_score(cand: Candidate, understood: Understanding, best: float, context: str = "") -> float:
     """Relevance, plus what answers the type (a value of the expected kind; an enumeration for a list),
-    plus the question's focus and own words; minus leaning back on a sentence before it."""
+    plus the question's focus and own words; minus leaning back on a sentence before it.
+
+    ``context`` is the sentence just before a list ("The framework for students is organised in four
+    dimensions." before "The four dimensions are a; b; c; and d."): the list is about what it names, so its
+    words count as the list's own for the question's words found."""
     focus = understood.focus
-    terms = set(content_terms(cand.text))
+    terms = set(content_terms(cand.text)) | set(content_terms(context))
     overlap = len(focus & terms) / len(focus) if focus else 0.0
     # The user's own words, not the topic a follow-up was rewritten with: "When did it come into force?"
     # is answered by the sentence that says "came into force", not by the one that names the Act.
@@ -154,7 +160,7 @@ def lead_score(cand: Candidate, understood: Understanding, best: float) -> float
                 score -= INTRO_PENALTY
         if understood.question_type != "definition" and introduces(cand.text):
             score -= INTRO_PENALTY + (EXPLAIN_INTRO_PENALTY if understood.question_type == "explanation" else 0.0)
-    score += cue(cand.text, understood)
+    score += cue(cand.text, understood, own_values(understood))
     if _REFERS_BACK.match(cand.text) or _FRAGMENT.match(cand.text):
         score -= REFERS_BACK_PENALTY
     return score + FOCUS_WEIGHT * overlap + TERMS_WEIGHT * said
@@ -173,16 +179,25 @@ def lead_and_more(ordered: Sequence[Candidate], ranked: Sequence[Candidate], und
     best = max(c.score for c in ordered)
     scores: dict[tuple[int, int], float] = {}
 
+    by_key = {_key(c): c for c in ranked}
+
     def scored(cand: Candidate) -> float:
         """Each candidate's lead score, computed once (several choices below compare the same sentences)."""
         key = _key(cand)
         if key not in scores:
-            scores[key] = lead_score(cand, understood, best)
+            before = by_key.get((cand.passage_index, cand.position - 1))
+            context = before.text if before is not None and gives_list(cand.text, understood) else ""
+            scores[key] = lead_score(cand, understood, best, context)
         return scores[key]
 
     chosen = {_key(c) for c in ordered}
     extra = [c for c in ranked if _key(c) not in chosen and c.score >= best * LEAD_FLOOR]
     pool = list(ordered) + extra
+    if not understood.factoid:
+        # A list's lead may be the sentence that gives the items, though the ranking did not choose it.
+        in_pool = {_key(p) for p in pool}
+        pool += [c for c in ranked if _key(c) not in in_pool and c.score >= best * LIST_FLOOR
+                 and gives_list(c.text, understood)]
     first = max(pool, key=scored)  # max keeps the earliest of equal scores: answer order breaks ties
     if understood.factoid:
         # A factoid's lead must hold the value: the best sentence that does, if one is relevant enough.

@@ -1,0 +1,129 @@
+"""The cues that make a list, a person, a place and an account question lead with what answers it
+(tutor/cues.py, issue 14): a list of the thing asked for, a name of a body or a person, place names, and
+not a sentence that only says what a document is about. Each rule is checked on sentences shaped like the
+development sets' (in the team's words), then through the lead's choice between two candidates."""
+
+from __future__ import annotations
+
+import pytest
+
+from tutor.cues import (
+    ABOUT_PENALTY,
+    ANNOUNCE_PENALTY,
+    NAME_BONUS,
+    OWN_NUMBER_BONUS,
+    asked_years,
+    counts_only,
+    cue,
+    list_form,
+    list_items,
+    names,
+    places,
+)
+from tutor.extractive import Candidate
+from tutor.lead import lead_and_more
+from tutor.understand import understand
+
+DIMENSIONS = "What are the dimensions of UNESCO's AI competency framework for students?"
+
+
+@pytest.mark.parametrize(("text", "items"), [
+    ("The four dimensions are human-centred mindset; ethics of AI; AI techniques; and AI system design.", 4),
+    ("The core parts are digital identity, digital payments and data exchange.", 3),
+    (("The principles contain two parts: five principles for anyone who builds or uses AI, and five "
+      "recommendations to governments."), 2),
+    ("The framework was published in 2024.", 0),
+])
+def test_the_items_of_a_list_are_counted_after_where_it_starts(text: str, items: int) -> None:
+    """A final "and" after the last comma adds an item; an "or" inside an item does not."""
+    assert list_items(text) == items
+
+
+def test_a_list_of_what_was_asked_scores_by_its_length_and_its_head() -> None:
+    asked = {"dimens"}
+    four = "The four dimensions are human-centred mindset; ethics of AI; AI techniques; and AI system design."
+    assert list_form(four, asked) == pytest.approx(0.75)
+    assert list_form("The four levels are understand, apply, create and share.", asked) == 0.0, "not dimensions"
+    assert list_form("The UNESCO framework for students is organised in four dimensions.", asked) == 0.0
+
+
+def test_the_list_that_gives_the_items_leads_though_it_ranks_lower() -> None:
+    """The announcing sentence shares more of the question's words and ranks first; the list after it
+    takes its subject from it and leads, and a list the ranking did not choose may lead too."""
+    understood = understand(DIMENSIONS)
+    assert understood.question_type == "list"
+    intro = Candidate(0, 0, "The UNESCO AI competency framework for students is organised in four dimensions.", 1.0)
+    items = Candidate(0, 1, "The four dimensions are human-centred mindset; ethics of AI; AI techniques and "
+                            "applications; and AI system design.", 0.68)
+    assert lead_and_more([intro, items], [intro, items], understood).lead[0] == items
+    # Not chosen by the ranking (only the introduction was), still at least half as relevant: it leads.
+    assert lead_and_more([intro], [intro, items], understood).lead[0] == items
+
+
+def test_a_list_of_the_wrong_thing_does_not_lead_a_which_question() -> None:
+    """"Which countries...": the six dimensions are a list, but not of countries."""
+    understood = understand("Which countries performed best in the user-driven dimension of the DGI?")
+    dims = Candidate(0, 0, "The six DGI dimensions are digital by design, data-driven public sector, government as "
+                           "a platform, open by default, user-driven, and proactiveness.", 1.0)
+    assert list_form(dims.text, {"countri", "perform", "best"}) == 0.0
+    assert cue(dims.text, understood) <= 0.0
+
+
+def test_a_series_of_counts_announces_lists_and_gives_none() -> None:
+    counts = "The paper identifies ten priority benefits of AI, ten priority risks of AI, and ten priorities for policy."
+    assert counts_only(counts)
+    assert not counts_only("The ten priority risks include cyberattacks, disinformation and fraud, and power "
+                           "concentrated in a few hands.")
+    understood = understand("What future AI risks and policy priorities does OECD AI Paper No. 27 identify?")
+    assert cue(counts, understood) <= -ANNOUNCE_PENALTY
+
+
+@pytest.mark.parametrize("about", [
+    "The OECD Digital Government Policy Framework describes what a mature digital government looks like.",
+    "The working paper looks at how member governments build the digital skills of their civil servants.",
+    "The Recommendation tells governments which values and principles should guide AI.",
+    "The generative AI work covered here includes a 2023 policy paper and a page of issues.",
+])
+def test_a_sentence_about_a_text_does_not_answer_an_account(about: str) -> None:
+    understood = understand("What does the OECD consider a mature digital government to look like?")
+    assert cue(about, understood) <= -ABOUT_PENALTY
+
+
+def test_a_year_in_a_title_is_not_the_time_asked_about() -> None:
+    """"What is in Kenya's National AI Strategy 2025-2030?" names the strategy by its years: a sentence
+    giving the period is not about what is in it. "What changed in 2025?" asks about the year."""
+    assert asked_years("What is in Kenya's National AI Strategy 2025-2030?", ("2025", "2030")) == []
+    assert asked_years("What changed in Kenya's cybercrimes law in 2025?", ("2025",)) == ["2025"]
+    understood = understand("What is in Kenya's National AI Strategy 2025-2030?")
+    assert cue("Most sources give the period of Kenya's National AI Strategy as 2025–2030.", understood) \
+        < OWN_NUMBER_BONUS
+
+
+@pytest.mark.parametrize(("text", "count", "doer"), [
+    ("NC4 also coordinates Kenya's response to cybercrime.", 1, True),
+    ("The Act sets up a national body to coordinate the response.", 0, False),
+    ("Kenya's Computer Misuse and Cybercrimes Act (CMCA) is the country's main cybercrime law.", 0, False),
+    ("Its development was supported by the European Union (EU), GIZ and IDRC, according to City Mirror.", 3, True),
+    ("Kenya's first Data Commissioner, Immaculate Kassait, took her oath of office in November 2020.", 2, False),
+])
+def test_names_of_persons_and_bodies_not_of_laws_or_sources(text: str, count: int, doer: bool) -> None:
+    assert names(text, frozenset({"Kenya"}), frozenset({"coordin", "support"})) == (count, doer)
+
+
+def test_a_who_question_leads_with_the_sentence_that_names_the_body() -> None:
+    understood = understand("Which body coordinates the national response to cybercrime in Kenya?")
+    assert understood.question_type == "person"
+    vague = Candidate(0, 1, "The Computer Misuse and Cybercrimes Act defines offences against computers and sets up "
+                            "a national body to coordinate the response.", 1.0)
+    named = Candidate(1, 3, "NC4 also coordinates Kenya's response to cybercrime.", 0.76)
+    assert cue(vague.text, understood) == -NAME_BONUS
+    assert lead_and_more([vague, named], [vague, named], understood).lead[0] == named
+
+
+def test_a_where_question_leads_with_place_names() -> None:
+    understood = understand("Where are the Kenya School of Government campuses?")
+    merged = Candidate(0, 2, "The four Government Training Institutes became KSG campuses.", 1.0)
+    sites = Candidate(1, 1, "KSG's other campuses are at Mombasa, Matuga, Embu and Baringo.", 0.9)
+    assert places(sites.text, frozenset({"Kenya", "School", "Government"})) == 4
+    assert places(merged.text, frozenset()) == 0
+    assert lead_and_more([merged, sites], [merged, sites], understood).lead[0] == sites
