@@ -21,7 +21,7 @@ from tutor.cues import (
     places,
 )
 from tutor.extractive import Candidate
-from tutor.lead import lead_and_more
+from tutor.lead import echoes, is_heading, lead_and_more
 from tutor.understand import understand
 
 DIMENSIONS = "What are the dimensions of UNESCO's AI competency framework for students?"
@@ -127,3 +127,35 @@ def test_a_where_question_leads_with_place_names() -> None:
     assert places(sites.text, frozenset({"Kenya", "School", "Government"})) == 4
     assert places(merged.text, frozenset()) == 0
     assert lead_and_more([merged, sites], [merged, sites], understood).lead[0] == sites
+
+
+def test_a_sentence_that_restates_the_question_does_not_lead_an_account() -> None:
+    """It shares the most words with the question because it adds nothing to them."""
+    understood = understand("Why do chatbots sometimes state false things so confidently?")
+    restates = Candidate(1, 2, "Generative AI tools can also state false things with great confidence.", 0.83)
+    answers = Candidate(0, 2, "NIST uses confabulation to mean output that is stated confidently but is false or "
+                              "wrong, and that can mislead users.", 0.86)
+    assert echoes(restates.text, understood) and not echoes(answers.text, understood)
+    assert lead_and_more([restates, answers], [restates, answers], understood).lead[0] == answers
+
+
+@pytest.mark.parametrize(("text", "heading"), [
+    ("The six dimensions of the DGI, OECD average", True),
+    (("Finalisation of the data validation process March-April 2017 • Production of the 2017 Index • Regular "
+     "interactions with country delegates and key stakeholders"), True),
+    (("Policy levers 54 Requirements for data leadership Yes / No 0.76% (5.30%) institution 56 Requirements for "
+     "institutional roles in data"), True),
+    (("The Data Commissioner may publish on its website a list of the countries, territories and specified sectors "
+     "within that other country"), False),
+    ("Nearly all governments scored above the 0.5 mark, with an OECD average of 0.605 (see Figure 2).", False),
+])
+def test_headings_captions_and_table_rows_are_told_from_sentences(text: str, heading: bool) -> None:
+    assert is_heading(text) == heading
+
+
+def test_a_caption_does_not_lead_a_figure_question() -> None:
+    understood = understand("What was the OECD average on the 2023 Digital Government Index?")
+    caption = Candidate(0, 1, "The six dimensions of the DGI, OECD average", 0.85)
+    figure = Candidate(1, 2, "Nearly all governments scored above the 0.5 mark, situating themselves in the upper "
+                             "half of the Index, with an OECD average of 0.605 (see Figure 2).", 0.86)
+    assert lead_and_more([caption, figure], [caption, figure], understood).lead[0] == figure

@@ -38,6 +38,12 @@ TERMS_WEIGHT = 0.3
 #: A list question's lead should enumerate: three or more items, or items after a colon.
 ENUMERATION_BONUS = 0.3
 REFERS_BACK_PENALTY = 0.5
+#: A sentence that adds no more than this many words to the question's restates it (:func:`echoes`).
+ECHO_TERMS = 4
+ECHO_PENALTY = 0.2
+#: A line of fewer words than this without a full stop is a heading or a caption (:func:`is_heading`).
+HEADING_WORDS = 15
+HEADING_PENALTY = 0.3
 #: A list's lead may be any sentence at least this relevant (share of the best) that lists what was asked.
 LIST_FLOOR = 0.3
 #: A factoid's lead may be any sentence at least this relevant (share of the best) that holds the value.
@@ -60,6 +66,7 @@ DIFFER_SHARE = 0.75
 #: "controller or data processor after the data controller...": the rest of a sentence cut at a page or chunk
 #: boundary (a lower-case word first; "eCitizen" is a name) cannot open an answer.
 _FRAGMENT = re.compile(r"^[a-z]+[\s,;:]")
+_SENTENCE_END = re.compile(r"[.!?…]['\"”’)\]]*$")
 _YEAR_ONLY = re.compile(r"^(?:1[89]|20)\d{2}$")
 _ENUMERATION = re.compile(r":\s*\S.*[,;]|(?:[^,;]+[,;]){2,}[^,;]*\b(and|or)\b")
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*")
@@ -125,6 +132,25 @@ def latest_counted(text: str, asked: frozenset[str], own: frozenset[str]) -> str
     return found[-1] if len(found) >= 2 else ""
 
 
+def is_heading(text: str) -> bool:
+    """"The six dimensions of the DGI, OECD average", "N of items Cronbach's alpha": a short line without
+    a full stop is a heading, a caption or a table's header, which states nothing on its own; so is a long
+    one without a full stop that strings bullets or figures together (a timeline, a table's rows). A
+    sentence cut at a page boundary ("...within that other country") is neither."""
+    plain = re.sub(r"\s*\[\d+\]", "", text).strip()
+    if _SENTENCE_END.search(plain):
+        return False
+    return len(plain.split()) < HEADING_WORDS or plain.count("•") >= 2 or len(re.findall(r"\d[\d.,%]*", plain)) >= 4
+
+
+def echoes(text: str, understood: Understanding) -> bool:
+    """"Generative AI tools can also state false things with great confidence" for "Why do chatbots state
+    false things so confidently?": a sentence that adds at most :data:`ECHO_TERMS` words to the question's
+    own restates it; an account, a list or a definition must say more."""
+    asked = _terms(understood.question) | _terms(understood.standalone)
+    return len(set(content_terms(re.sub(r"\[\d+\]", "", text))) - asked) <= ECHO_TERMS
+
+
 def enumerates(text: str) -> bool:
     """Does the sentence list things ("a, b, c and d"; "four functions: ...")?"""
     return bool(_ENUMERATION.search(text))
@@ -160,9 +186,13 @@ def lead_score(cand: Candidate, understood: Understanding, best: float, context:
                 score -= INTRO_PENALTY
         if understood.question_type != "definition" and introduces(cand.text):
             score -= INTRO_PENALTY + (EXPLAIN_INTRO_PENALTY if understood.question_type == "explanation" else 0.0)
+        if echoes(cand.text, understood):
+            score -= ECHO_PENALTY
     score += cue(cand.text, understood, own_values(understood))
     if _REFERS_BACK.match(cand.text) or _FRAGMENT.match(cand.text):
         score -= REFERS_BACK_PENALTY
+    if is_heading(cand.text):
+        score -= HEADING_PENALTY
     return score + FOCUS_WEIGHT * overlap + TERMS_WEIGHT * said
 
 
