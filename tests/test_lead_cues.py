@@ -10,6 +10,8 @@ import pytest
 from tutor.cues import (
     ABOUT_PENALTY,
     ANNOUNCE_PENALTY,
+    FIGURE_BONUS,
+    HERE_PENALTY,
     NAME_BONUS,
     OWN_NUMBER_BONUS,
     asked_years,
@@ -159,3 +161,55 @@ def test_a_caption_does_not_lead_a_figure_question() -> None:
     figure = Candidate(1, 2, "Nearly all governments scored above the 0.5 mark, situating themselves in the upper "
                              "half of the Index, with an OECD average of 0.605 (see Figure 2).", 0.86)
     assert lead_and_more([caption, figure], [caption, figure], understood).lead[0] == figure
+
+
+def test_a_sentence_about_the_note_itself_does_not_lead() -> None:
+    """"covered here" makes sense only inside the note, whatever the sentence lists."""
+    understood = understand("What policy issues did the OECD flag in its 2023 paper on generative AI?")
+    assert cue("The work covered here includes a 2023 policy paper, a web page and a 2024 paper.", understood) \
+        <= -HERE_PENALTY + OWN_NUMBER_BONUS
+
+
+def test_a_list_takes_its_subject_and_year_from_the_sentence_that_announces_it() -> None:
+    """The list ranks far lower than the note's overview; the sentence before it names the 2023 paper and its
+    four issues, so the list is about what was asked and leads."""
+    understood = understand("What policy issues did the OECD flag in its 2023 paper on generative AI?")
+    overview = Candidate(0, 2, "The OECD generative AI work covered here includes a 2023 policy paper, the OECD.AI "
+                               "page on generative AI issues, and a 2024 paper on future AI risks.", 1.0)
+    names_four = Candidate(1, 1, "According to published summaries, the 2023 OECD paper names four main policy issues "
+                                 "for generative AI.", 0.84)
+    four = Candidate(1, 2, "The four issues are shifts in the labour market, copyright and intellectual property "
+                           "questions, bias inherited from training data, and misuse to spread disinformation.", 0.35)
+    ranked = [overview, names_four, four]
+    assert lead_and_more([overview, names_four], ranked, understood).lead[0] == four
+
+
+def test_advice_to_the_reader_does_not_lead_unless_advice_is_asked() -> None:
+    listing = understand("What limitations of large language models does the UK generative AI framework warn about?")
+    advice = Candidate(1, 3, "Before wide use, test generative AI tools against the UK framework with varied examples "
+                             "from your own office.", 1.0, advice=True)
+    limits = Candidate(0, 1, "According to the UK framework, large language models have no personal experience or "
+                             "emotions.", 0.9)
+    assert lead_and_more([advice, limits], [advice, limits], listing).lead[0] == limits
+    asks = understand("Why does the UK framework matter for how we use generative AI tools?")
+    assert lead_and_more([advice, limits], [advice, limits], asks).lead[0] == advice
+
+
+def test_who_and_where_is_led_by_the_sentence_that_answers_both() -> None:
+    understood = understand("Who launched the Digital Master Plan, and where?")
+    who = Candidate(0, 0, "President Uhuru Kenyatta launched the Digital Master Plan in May 2019.", 1.0)
+    both = Candidate(1, 1, "Cabinet Secretary Joe Mucheru launched the Digital Master Plan in April 2022 at the "
+                           "Connected Kenya Summit, held in Diani, Kwale County.", 0.9)
+    assert places(who.text, frozenset()) == 0, "a month is not a place"
+    assert lead_and_more([who, both], [who, both], understood).lead[0] == both
+
+
+def test_how_far_is_answered_with_a_figure() -> None:
+    understood = understand("How far has Kenya actually gone in putting government services online?")
+    assert understood.question_type == "explanation"
+    launched = Candidate(0, 1, "In June 2023 the government launched Gava Mkononi to bring public services onto "
+                               "eCitizen and related channels.", 1.0)
+    figure = Candidate(1, 3, "A government update reported in December 2025 put eCitizen at 22,510 services from "
+                             "583 agencies.", 0.8)
+    assert cue(figure.text, understood) - cue(launched.text, understood) == pytest.approx(FIGURE_BONUS)
+    assert lead_and_more([launched, figure], [launched, figure], understood).lead[0] == figure

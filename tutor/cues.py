@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 
+from tutor.spans import find_span
 from tutor.text import content_terms
 from tutor.understand import Understanding
 
@@ -34,7 +35,7 @@ DECISION_BONUS = 0.25
 CAUSE_BONUS = 0.2
 ITEMS_BONUS = 0.15
 OWN_NUMBER_BONUS = 0.3
-ANNOUNCE_PENALTY = 0.3
+ANNOUNCE_PENALTY = 0.45
 #: An explanation is set back further than other types by a sentence that only introduces its subject
 #: (on top of :data:`tutor.lead.INTRO_PENALTY`): "eCitizen is Kenya's online platform..." explains nothing.
 EXPLAIN_INTRO_PENALTY = 0.2
@@ -42,6 +43,8 @@ EXPLAIN_INTRO_PENALTY = 0.2
 LIST_FORM_BONUS = 0.4
 #: "describes what...", "looks at how...": it says what a text is about, not what it says.
 ABOUT_PENALTY = 0.3
+#: "covered here", "listed below": only makes sense inside the note, like a sentence leaning on the one before.
+HERE_PENALTY = 0.5
 #: A name of the kind asked for ("NC4", "Cabinet Secretary Joe Mucheru"); a person
 #: question's sentence with no such name ("a national body") is set back by as much.
 NAME_BONUS = 0.3
@@ -49,6 +52,8 @@ NAME_BONUS = 0.3
 MORE_NAMES_BONUS = 0.1
 #: ... and more when the name is the doer of what was asked ("NC4 coordinates", "launched by ...").
 DOER_BONUS = 0.2
+#: A figure in an account of how far something has gone ("22,510 services").
+FIGURE_BONUS = 0.2
 #: Place names after "at", "in", "near" (at three names or more).
 PLACE_BONUS = 0.3
 
@@ -78,8 +83,9 @@ _ANNOUNCES = re.compile(r"\b(lists|identifies|outlines|sets out|describes|names|
                         r"highlights|flags|discusses)\b(?!.*:)", re.IGNORECASE)
 #: "describes what", "looks at how", "tells governments which": a sentence about a text, not from it.
 _ABOUT = re.compile(r"\b(describes|explains|looks at|asks|examines|considers|discusses|explores|shows|sets out|"
-                    r"outlines|tells \w+)\s+(what|how|which|why|whether)\b|"
-                    r"\b(covered|discussed|described|summarised|summarized) here\b", re.IGNORECASE)
+                    r"outlines|tells \w+)\s+(what|how|which|why|whether)\b", re.IGNORECASE)
+#: "The work covered here includes...": a sentence about the note itself, whatever it lists.
+_HERE = re.compile(r"\b(covered|discussed|described|summarised|summarized|listed) (here|below|above)\b", re.IGNORECASE)
 #: "ten priority benefits, ten priority risks and ten priorities for policy": items that are only counts.
 _COUNT_ITEM = re.compile(r"^\s*(?:and\s+|or\s+)?(?:the\s+)?(?:two|three|four|five|six|seven|eight|nine|ten|eleven|"
                          r"twelve|\d+)\s+\w+", re.IGNORECASE)
@@ -107,6 +113,11 @@ _NOT_NAMES = re.compile(r"\b(January|February|March|April|May|June|July|August|S
                         r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|County|City|Africa|Kenya|Summit)\b")
 _ACRONYM = re.compile(r"^[A-Z][A-Z0-9]+$")
 _GENERIC_ACRONYMS = frozenset({"AI", "ICT", "IT", "LLM", "LLMs", "PDF", "URL", "FAQ", "USSD", "SMS"})
+_AND_WHERE = re.compile(r"\band where\b", re.IGNORECASE)
+#: "How far has Kenya gone...", "How widely...", "To what extent...": an account measured in figures.
+_HOW_FAR = re.compile(r"^\W*(how (far|widely|much progress|big a)|to what extent)\b", re.IGNORECASE)
+_MONTHS = re.compile(r"^(January|February|March|April|May|June|July|August|September|October|November|December|"
+                     r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)$")
 _LOCATIVE = re.compile(r"\b(?:at|in|near|from|to|across|between)\s+(?:the\s+)?(?=[A-Z])")
 _COUNTED = re.compile(r"\b(two|three|four|five|six|seven|eight|nine|ten|\d+|several|further|many|some|key|main)\s+"
                       r"(\w+\s+){0,2}\w+s\b", re.IGNORECASE)
@@ -139,6 +150,12 @@ def list_form(text: str, asked: set[str]) -> float:
         return 0.0
     items = list_items(plain)
     return min(1.0, (items - 1) / 4) if items >= 3 else 0.0
+
+
+def announces(text: str) -> bool:
+    """"The framework lists further limits of LLMs", "names four main policy issues": it announces items
+    it does not give (the sentences after it do)."""
+    return not _ITEMS.search(text) and bool(_ANNOUNCES.search(text)) and bool(_COUNTED.search(text))
 
 
 def counts_only(text: str) -> bool:
@@ -206,7 +223,7 @@ def places(text: str, own: frozenset[str]) -> int:
     match = _LOCATIVE.search(plain)
     if not match:
         return 0
-    return sum(1 for w in re.findall(r"\b[A-Z][\w’'-]+", plain[match.end():]) if w not in own)
+    return sum(1 for w in re.findall(r"\b[A-Z][\w’'-]+", plain[match.end():]) if w not in own and not _MONTHS.match(w))
 
 
 def asked_years(question: str, numbers: tuple[str, ...]) -> list[str]:
@@ -225,9 +242,10 @@ def decision_words(question: str) -> re.Pattern[str] | None:
     return re.compile(rf"\b({_DECISIONS[_FAMILY.get(aux, aux)]})", re.IGNORECASE)
 
 
-def cue(text: str, understood: Understanding, own: frozenset[str] = frozenset()) -> float:
+def cue(text: str, understood: Understanding, own: frozenset[str] = frozenset(), context: str = "") -> float:
     """The bonus (or penalty) for what in ``text`` answers a question of this type; 0 for other types.
-    ``own`` holds the names and numbers the question gives itself (never the answer)."""
+    ``own`` holds the names and numbers the question gives itself (never the answer); ``context`` is the
+    sentence a list takes its subject from (:func:`tutor.lead.lead_score`), whose year counts as the list's."""
     kind, question = understood.question_type, understood.question
     plain = re.sub(r"\s*\[\d+\]", "", text)
     score = 0.0
@@ -237,17 +255,18 @@ def cue(text: str, understood: Understanding, own: frozenset[str] = frozenset())
             score += DECISION_BONUS
     years = asked_years(question, understood.shape.numbers)  # not "CSF 2.0": a version is a name
     if kind in ("explanation", "list", "other") and any(
-            re.search(rf"(?<![\w.]){n}(?![\w])", plain) for n in years):
+            re.search(rf"(?<![\w.]){n}(?![\w])", f"{plain} {context}") for n in years):
         score += OWN_NUMBER_BONUS  # "What changed in 2025?": the sentence with 2025 is about what was asked
     if kind == "explanation" and _WHY_HOW.search(question) and _CAUSE.search(plain):
         score += CAUSE_BONUS
     if kind in ("explanation", "other") and _WHAT_COVERS.search(question) and _ITEMS.search(plain):
         score += ITEMS_BONUS
-    if kind in ("list", "explanation") and not _ITEMS.search(plain) and _ANNOUNCES.search(plain) \
-            and _COUNTED.search(plain):
+    if kind in ("list", "explanation") and announces(plain):
         score -= ANNOUNCE_PENALTY  # "lists further limits of LLMs": it announces the items, it does not give them
     if kind in ("list", "explanation", "definition", "other") and _ABOUT.search(plain) and not _ITEMS.search(plain):
         score -= ABOUT_PENALTY
+    if _HERE.search(plain):
+        score -= HERE_PENALTY
     if kind in ("list", "explanation") and counts_only(plain):
         score -= ANNOUNCE_PENALTY
     if wants_list(understood):
@@ -258,6 +277,8 @@ def cue(text: str, understood: Understanding, own: frozenset[str] = frozenset())
             score += NAME_BONUS + MORE_NAMES_BONUS * min(found - 1, 2) + (DOER_BONUS if doer else 0.0)
         else:
             score -= NAME_BONUS
-    if kind == "place":
-        score += PLACE_BONUS * min(1.0, places(plain, own) / 3)
+    if kind == "place" or (kind == "person" and _AND_WHERE.search(question)):
+        score += PLACE_BONUS * min(1.0, places(plain, own) / 3)  # "Who launched it, and where?" asks both
+    if kind == "explanation" and _HOW_FAR.search(question) and find_span("number", plain, own):
+        score += FIGURE_BONUS
     return score

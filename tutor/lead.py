@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from tutor.cues import EXPLAIN_INTRO_PENALTY, cue, gives_list
+from tutor.cues import EXPLAIN_INTRO_PENALTY, announces, cue, gives_list, wants_list
 from tutor.differ import COUNT_QUESTION, DatedFigure, differing, note
 from tutor.extractive import _REFERS_BACK, Candidate
 from tutor.spans import find_span, latest_date, precision
@@ -41,6 +41,9 @@ REFERS_BACK_PENALTY = 0.5
 #: A sentence that adds no more than this many words to the question's restates it (:func:`echoes`).
 ECHO_TERMS = 4
 ECHO_PENALTY = 0.2
+#: Advice to the reader ("Watch for bias when...", a note's "Why it matters for your work") answers what to
+#: do, not what the question asked, unless it asks that.
+ADVICE_PENALTY = 0.2
 #: A line of fewer words than this without a full stop is a heading or a caption (:func:`is_heading`).
 HEADING_WORDS = 15
 HEADING_PENALTY = 0.3
@@ -66,6 +69,9 @@ DIFFER_SHARE = 0.75
 #: "controller or data processor after the data controller...": the rest of a sentence cut at a page or chunk
 #: boundary (a lower-case word first; "eCitizen" is a name) cannot open an answer.
 _FRAGMENT = re.compile(r"^[a-z]+[\s,;:]")
+#: A question that asks what to do or why it matters, which the notes' advice sections answer.
+_ASKS_ADVICE = re.compile(r"\b(why|matter|matters|implications?|should (i|we)|what can (i|we) do|how (can|should) "
+                          r"(i|we)|what do (i|we) (need|have) to|do (i|we) (need|have) to)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?…]['\"”’)\]]*$")
 _YEAR_ONLY = re.compile(r"^(?:1[89]|20)\d{2}$")
 _ENUMERATION = re.compile(r":\s*\S.*[,;]|(?:[^,;]+[,;]){2,}[^,;]*\b(and|or)\b")
@@ -188,11 +194,13 @@ def lead_score(cand: Candidate, understood: Understanding, best: float, context:
             score -= INTRO_PENALTY + (EXPLAIN_INTRO_PENALTY if understood.question_type == "explanation" else 0.0)
         if echoes(cand.text, understood):
             score -= ECHO_PENALTY
-    score += cue(cand.text, understood, own_values(understood))
+    score += cue(cand.text, understood, own_values(understood), context)
     if _REFERS_BACK.match(cand.text) or _FRAGMENT.match(cand.text):
         score -= REFERS_BACK_PENALTY
     if is_heading(cand.text):
         score -= HEADING_PENALTY
+    if cand.advice and not understood.factoid and not _ASKS_ADVICE.search(understood.question):
+        score -= ADVICE_PENALTY
     return score + FOCUS_WEIGHT * overlap + TERMS_WEIGHT * said
 
 
@@ -216,7 +224,8 @@ def lead_and_more(ordered: Sequence[Candidate], ranked: Sequence[Candidate], und
         key = _key(cand)
         if key not in scores:
             before = by_key.get((cand.passage_index, cand.position - 1))
-            context = before.text if before is not None and gives_list(cand.text, understood) else ""
+            context = before.text if before is not None and (
+                gives_list(cand.text, understood) or (wants_list(understood) and announces(before.text))) else ""
             scores[key] = lead_score(cand, understood, best, context)
         return scores[key]
 
