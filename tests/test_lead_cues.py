@@ -23,7 +23,7 @@ from tutor.cues import (
     places,
 )
 from tutor.extractive import Candidate
-from tutor.lead import echoes, is_heading, lead_and_more
+from tutor.lead import echoes, introduces, is_heading, lead_and_more, predicate_terms
 from tutor.understand import understand
 
 DIMENSIONS = "What are the dimensions of UNESCO's AI competency framework for students?"
@@ -213,3 +213,33 @@ def test_how_far_is_answered_with_a_figure() -> None:
                              "583 agencies.", 0.8)
     assert cue(figure.text, understood) - cue(launched.text, understood) == pytest.approx(FIGURE_BONUS)
     assert lead_and_more([launched, figure], [launched, figure], understood).lead[0] == figure
+
+
+def test_a_relative_clause_is_not_an_introduction() -> None:
+    """"A data controller who is a transferring entity shall..." states a rule; "eCitizen is Kenya's online
+    platform..." introduces its subject."""
+    assert not introduces("A data controller or data processor who is a transferring entity shall before transferring "
+                          "personal data out of Kenya ascertain that the transfer is based on (a) appropriate "
+                          "safeguards; (b) an adequacy decision; (c) necessity; or (d) consent.")
+    assert introduces("eCitizen is Kenya's online platform for applying for government services.")
+
+
+def test_what_a_document_says_about_something_is_asked_by_what_follows_about() -> None:
+    understood = understand("What does the article on cross-border transfers say about sending civil registration "
+                            "data abroad?")
+    assert predicate_terms(understood) == {"send", "civil", "registr", "data", "abroad"}
+    general = Candidate(0, 2, "Organisations must stay abreast of sector-specific regulations when planning "
+                              "cross-border data transfers.", 1.0)
+    specific = Candidate(1, 0, "Civil registration data, covering births, deaths, marriages and adoptions, enjoys "
+                               "heightened protection under Kenyan law.", 0.7)
+    assert lead_and_more([general, specific], [general, specific], understood).lead[0] == specific
+
+
+def test_an_account_takes_only_a_counted_or_introduced_list() -> None:
+    """"What is in the strategy?" does not ask for a list by name: "are" alone does not start one."""
+    asked = {"data", "share"}
+    loose = ("The scope of data sharing under the Act, 2019 is data shared on a routine basis, where the same data "
+             "sets are shared between the same bodies, for the same purpose, and on the same terms.")
+    counted = "The three data-sharing models are routine sharing, one-off requests and data pooling."
+    assert list_form(loose, asked) > 0 and list_form(loose, asked, announced=True) == 0.0
+    assert list_form(counted, asked, announced=True) > 0

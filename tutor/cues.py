@@ -86,6 +86,8 @@ _ABOUT = re.compile(r"\b(describes|explains|looks at|asks|examines|considers|dis
                     r"outlines|tells \w+)\s+(what|how|which|why|whether)\b", re.IGNORECASE)
 #: "The work covered here includes...": a sentence about the note itself, whatever it lists.
 _HERE = re.compile(r"\b(covered|discussed|described|summarised|summarized|listed) (here|below|above)\b", re.IGNORECASE)
+_COUNT_WORD = re.compile(r"\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d{1,2})\s+[a-z][\w-]*",
+                         re.IGNORECASE)
 #: "ten priority benefits, ten priority risks and ten priorities for policy": items that are only counts.
 _COUNT_ITEM = re.compile(r"^\s*(?:and\s+|or\s+)?(?:the\s+)?(?:two|three|four|five|six|seven|eight|nine|ten|eleven|"
                          r"twelve|\d+)\s+\w+", re.IGNORECASE)
@@ -136,17 +138,22 @@ def list_items(text: str) -> int:
     return count if count > 1 else 0
 
 
-def list_form(text: str, asked: set[str]) -> float:
+def list_form(text: str, asked: set[str], announced: bool = False) -> float:
     """0 to 1: how fully the sentence lists what was asked. The words just before the list ("The four
     dimensions are", "The three pillars of Kenya's National AI Strategy are") name one of the question's
     terms, and three items score 0.5, five or more 1.0 ("The OECD AI Principles contain two parts: ..." lists
-    parts, not principles)."""
+    parts, not principles). With ``announced`` (a question that does not ask for a list by name: "What is in
+    the strategy?") the list must also be announced by a count or a colon ("The three pillars of ... are",
+    "rests on three pillars:"), not only follow an "are" ("the same data sets are shared between ...")."""
     plain = re.sub(r"\s*\[\d+\]", "", text)
     match = _LIST_OPENER.search(plain)
     if not match or match.start() > 200:
         return 0.0
-    head = plain[: match.start()].split()[-3:]
+    subject = plain[: match.start()]
+    head = subject.split()[-3:]
     if not set(content_terms(" ".join(head))) & asked:
+        return 0.0
+    if announced and ":" not in match.group(0) and not _COUNT_WORD.search(subject):
         return 0.0
     items = list_items(plain)
     return min(1.0, (items - 1) / 4) if items >= 3 else 0.0
@@ -175,7 +182,7 @@ def wants_list(understood: Understanding) -> bool:
 
 def gives_list(text: str, understood: Understanding) -> bool:
     """Does the sentence list items of what the question asks for (:func:`list_form`)?"""
-    return wants_list(understood) and list_form(text, _asked(understood)) > 0
+    return wants_list(understood) and list_form(text, _asked(understood), understood.question_type != "list") > 0
 
 
 def _asked(understood: Understanding) -> set[str]:
@@ -270,7 +277,7 @@ def cue(text: str, understood: Understanding, own: frozenset[str] = frozenset(),
     if kind in ("list", "explanation") and counts_only(plain):
         score -= ANNOUNCE_PENALTY
     if wants_list(understood):
-        score += LIST_FORM_BONUS * list_form(plain, _asked(understood))
+        score += LIST_FORM_BONUS * list_form(plain, _asked(understood), kind != "list")
     if kind == "person":
         found, doer = names(plain, own, understood.focus)
         if found:

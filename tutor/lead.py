@@ -49,6 +49,8 @@ HEADING_WORDS = 15
 HEADING_PENALTY = 0.3
 #: A list's lead may be any sentence at least this relevant (share of the best) that lists what was asked.
 LIST_FLOOR = 0.3
+#: The names the user's question gives found in the sentence ("the Second Schedule", "the ODPC code").
+NAMES_WEIGHT = 0.3
 #: A factoid's lead may be any sentence at least this relevant (share of the best) that holds the value.
 VALUE_FLOOR = 0.5
 #: The question's predicate words found in the sentence: the strongest sign that it answers.
@@ -59,7 +61,8 @@ _TYPE_WORDS = set(content_terms("date day year when many much number amount figu
 INTRO_PENALTY = 0.3
 _COUNTS_ONLY = re.compile(r"\b(two|three|four|five|six|seven|eight|nine|ten|\d+)\s+(\w+\s+){0,2}\w+s\b",
                          re.IGNORECASE)
-_INTRO = re.compile(r"^[^,;:]{2,90}?\b(is|are|was|were)\s+(the|a|an|one of|Kenya's|the country's|Africa's)\b|"
+_INTRO = re.compile(r"^[^,;:]{2,90}?(?<!\bwho )(?<!\bwhich )(?<!\bthat )\b(is|are|was|were)\s+"
+                    r"(the|a|an|one of|Kenya's|the country's|Africa's)\b|"
                     r"^[^,;:]{2,90}?\b(looks at|describes|sets out|covers|deals with|is about)\b")
 #: A dated figure may displace the best lead only if it answers nearly as well (share of its lead score).
 NEWEST_SHARE = 0.9
@@ -72,6 +75,8 @@ _FRAGMENT = re.compile(r"^[a-z]+[\s,;:]")
 #: A question that asks what to do or why it matters, which the notes' advice sections answer.
 _ASKS_ADVICE = re.compile(r"\b(why|matter|matters|implications?|should (i|we)|what can (i|we) do|how (can|should) "
                           r"(i|we)|what do (i|we) (need|have) to|do (i|we) (need|have) to)\b", re.IGNORECASE)
+_SAYS_ABOUT = re.compile(r"\b(?:say|says|said|state|states|find|found|tell us|write|writes)\s+about\s+(.{3,})$",
+                         re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?…]['\"”’)\]]*$")
 _YEAR_ONLY = re.compile(r"^(?:1[89]|20)\d{2}$")
 _ENUMERATION = re.compile(r":\s*\S.*[,;]|(?:[^,;]+[,;]){2,}[^,;]*\b(and|or)\b")
@@ -104,8 +109,13 @@ def own_values(understood: Understanding) -> frozenset[str]:
 def predicate_terms(understood: Understanding) -> set[str]:
     """What the question says about its subject ("assented", "launched", "services"), without the subject's
     own name and the words that only say what kind of answer is wanted ("date", "how many"): the words a
-    sentence must share to answer rather than merely be about the same thing."""
+    sentence must share to answer rather than merely be about the same thing. In "What does the article on
+    cross-border transfers say about civil registration data?" that is what follows "say about": the words
+    before it only say which document."""
     named = _terms(" ".join(understood.shape.names + understood.shape.numbers))
+    about = _SAYS_ABOUT.search(understood.question)
+    if about and _terms(about.group(1)) - named - _TYPE_WORDS:
+        return set(_terms(about.group(1)) - named - _TYPE_WORDS)
     return set(_terms(understood.question) - named - _TYPE_WORDS)
 
 
