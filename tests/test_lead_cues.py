@@ -243,3 +243,17 @@ def test_an_account_takes_only_a_counted_or_introduced_list() -> None:
     counted = "The three data-sharing models are routine sharing, one-off requests and data pooling."
     assert list_form(loose, asked) > 0 and list_form(loose, asked, announced=True) == 0.0
     assert list_form(counted, asked, announced=True) > 0
+
+
+def test_a_definition_may_lead_with_the_characteristics_that_define_it() -> None:
+    """"Cloud computing is now central to government ICT" is about cloud computing and defines nothing; the
+    five characteristics of it (named after its last "of") do."""
+    understood = understand("What is cloud computing?")
+    assert understood.question_type == "definition"
+    central = Candidate(0, 0, "Cloud computing is now central to government ICT, from eCitizen services to data "
+                              "centres and AI tools.", 1.0)
+    five = Candidate(5, 0, "The five essential characteristics of cloud computing in NIST SP 800-145 are on-demand "
+                           "self-service, broad network access, resource pooling, rapid elasticity and measured "
+                           "service.", 0.68)
+    assert list_form(five.text, {"cloud", "comput"}, announced=True) == 1.0
+    assert lead_and_more([central, five], [central, five], understood).lead[0] == five

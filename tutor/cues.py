@@ -86,6 +86,9 @@ _ABOUT = re.compile(r"\b(describes|explains|looks at|asks|examines|considers|dis
                     r"outlines|tells \w+)\s+(what|how|which|why|whether)\b", re.IGNORECASE)
 #: "The work covered here includes...": a sentence about the note itself, whatever it lists.
 _HERE = re.compile(r"\b(covered|discussed|described|summarised|summarized|listed) (here|below|above)\b", re.IGNORECASE)
+#: "The core components of DPI are...": words that announce the parts of something.
+_PARTS = re.compile(r"\b(components|characteristics|elements|parts|pillars|features|principles|dimensions|functions|"
+                    r"types|kinds|categories|models|building blocks)\b", re.IGNORECASE)
 _COUNT_WORD = re.compile(r"\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d{1,2})\s+[a-z][\w-]*",
                          re.IGNORECASE)
 #: "ten priority benefits, ten priority risks and ten priorities for policy": items that are only counts.
@@ -140,20 +143,21 @@ def list_items(text: str) -> int:
 
 def list_form(text: str, asked: set[str], announced: bool = False) -> float:
     """0 to 1: how fully the sentence lists what was asked. The words just before the list ("The four
-    dimensions are", "The three pillars of Kenya's National AI Strategy are") name one of the question's
-    terms, and three items score 0.5, five or more 1.0 ("The OECD AI Principles contain two parts: ..." lists
+    dimensions are", "The three pillars of Kenya's National AI Strategy are", or what follows its last "of")
+    name one of the question's terms, and three items score 0.5, five or more 1.0 ("The OECD AI Principles contain two parts: ..." lists
     parts, not principles). With ``announced`` (a question that does not ask for a list by name: "What is in
-    the strategy?") the list must also be announced by a count or a colon ("The three pillars of ... are",
-    "rests on three pillars:"), not only follow an "are" ("the same data sets are shared between ...")."""
+    the strategy?") the list must also be announced by a count, a colon or a word for parts ("The three
+    pillars of ... are", "rests on three pillars:", "The core components of ... are"), not only follow an
+    "are" ("the same data sets are shared between ...")."""
     plain = re.sub(r"\s*\[\d+\]", "", text)
     match = _LIST_OPENER.search(plain)
     if not match or match.start() > 200:
         return 0.0
     subject = plain[: match.start()]
-    head = subject.split()[-3:]
+    head = subject.split()[-3:] + (subject.rsplit(" of ", 1)[1].split()[:4] if " of " in subject else [])
     if not set(content_terms(" ".join(head))) & asked:
         return 0.0
-    if announced and ":" not in match.group(0) and not _COUNT_WORD.search(subject):
+    if announced and ":" not in match.group(0) and not _COUNT_WORD.search(subject) and not _PARTS.search(subject):
         return 0.0
     items = list_items(plain)
     return min(1.0, (items - 1) / 4) if items >= 3 else 0.0
@@ -276,7 +280,7 @@ def cue(text: str, understood: Understanding, own: frozenset[str] = frozenset(),
         score -= HERE_PENALTY
     if kind in ("list", "explanation") and counts_only(plain):
         score -= ANNOUNCE_PENALTY
-    if wants_list(understood):
+    if wants_list(understood) or kind == "definition":  # "What is cloud computing?": its characteristics define it
         score += LIST_FORM_BONUS * list_form(plain, _asked(understood), kind != "list")
     if kind == "person":
         found, doer = names(plain, own, understood.focus)
