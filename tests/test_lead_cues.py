@@ -14,11 +14,13 @@ from tutor.cues import (
     HERE_PENALTY,
     NAME_BONUS,
     OWN_NUMBER_BONUS,
+    asked_members,
     asked_years,
     counts_only,
     cue,
     list_form,
     list_items,
+    members,
     names,
     places,
 )
@@ -96,6 +98,8 @@ def test_a_year_in_a_title_is_not_the_time_asked_about() -> None:
     giving the period is not about what is in it. "What changed in 2025?" asks about the year."""
     assert asked_years("What is in Kenya's National AI Strategy 2025-2030?", ("2025", "2030")) == []
     assert asked_years("What changed in Kenya's cybercrimes law in 2025?", ("2025",)) == ["2025"]
+    assert asked_years("Which OECD countries are missing from the 2017 OURdata Index?", ("2017",)) == []
+    assert asked_years("What policy issues did the OECD flag in its 2023 paper?", ("2023",)) == ["2023"]
     understood = understand("What is in Kenya's National AI Strategy 2025-2030?")
     assert cue("Most sources give the period of Kenya's National AI Strategy as 2025–2030.", understood) \
         < OWN_NUMBER_BONUS
@@ -257,3 +261,14 @@ def test_a_definition_may_lead_with_the_characteristics_that_define_it() -> None
                            "service.", 0.68)
     assert list_form(five.text, {"cloud", "comput"}, announced=True) == 1.0
     assert lead_and_more([central, five], [central, five], understood).lead[0] == five
+
+
+def test_which_countries_is_answered_by_the_sentence_that_names_them() -> None:
+    understood = understand("Which OECD countries are missing from the 2017 OURdata Index?")
+    assert asked_members(understood) == "country"
+    missing = Candidate(6, 0, "Data were collected for all OECD member countries with the exception of Hungary, "
+                              "Iceland and Luxembourg, which did not return the questionnaire.", 0.8)
+    timeline = Candidate(0, 0, "The index was produced in 2017 after the data validation with country delegates and "
+                               "key stakeholders were complete.", 1.0)
+    assert members(missing.text, understood) == 3 and members(timeline.text, understood) == 0
+    assert lead_and_more([timeline, missing], [timeline, missing], understood).lead[0] == missing

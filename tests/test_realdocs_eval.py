@@ -48,8 +48,9 @@ TABLE_CODES = {"Korea": "KOR", "Denmark": "DNK"}
 #: Lower-is-better metrics (false_refusal_rate, words_p50) are ceilings, as tutor.eval.gates reads them.
 #: Key-fact recall is below the issue's target (0.80): the gate holds today's level so that work on it can only
 #: go up.
+#: After the lead cues by question type (branch leads): answer_leads 0.656, median lead 68 words.
 GATES = {"hit_at_k": 0.97, "mrr": 0.91, "key_fact_recall": 0.62, "citation_precision": 0.80,
-         "refusal_accuracy": 0.90, "false_refusal_rate": 0.04, "answer_leads": 0.55, "words_p50": 75}
+         "refusal_accuracy": 0.90, "false_refusal_rate": 0.04, "answer_leads": 0.63, "words_p50": 75}
 #: Per document kind (measured hit@5 1.0 on every kind; key-fact recall 0.591 on the OECD reports, 0.708 on
 #: the Regulations, 0.806 on the article, 0.571 on the scanned code). One miss on a kind is tolerated.
 TOPIC_GATES = {"oecd-report": {"hit_at_k": 0.96, "key_fact_recall": 0.59},

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 
+from tutor.entities import class_of, member_pattern
 from tutor.spans import find_span
 from tutor.text import content_terms
 from tutor.understand import Understanding
@@ -48,6 +49,8 @@ HERE_PENALTY = 0.5
 #: A name of the kind asked for ("NC4", "Cabinet Secretary Joe Mucheru"); a person
 #: question's sentence with no such name ("a national body") is set back by as much.
 NAME_BONUS = 0.3
+#: A list of named things ("Which countries..."): the sentence that names three of them or more.
+MEMBERS_BONUS = 0.3
 #: ... a little more for each further name, up to two ("supported by the EU, GIZ, IDRC and FCDO")...
 MORE_NAMES_BONUS = 0.1
 #: ... and more when the name is the doer of what was asked ("NC4 coordinates", "launched by ...").
@@ -104,7 +107,8 @@ _HEAD = re.compile(r"^\W*(?:\w+\s+)?(?:which|what)\s+(?:(?:are|were|is)\s+)?(?:(
                    r"\W*$)",
                    re.IGNORECASE)
 #: "Strategy 2025-2030", "Index 2017": a year that is part of a title, not a time the question asks about.
-_TITLE_YEAR = re.compile(r"\b[A-Z][\w’'-]*\s+((?:1[89]|20)\d{2})(?:\s*[–-]\s*((?:1[89]|20)\d{2}))?")
+_TITLE_YEAR = re.compile(r"\b[A-Z][\w’'-]*\s+((?:1[89]|20)\d{2})(?:\s*[–-]\s*((?:1[89]|20)\d{2}))?|"
+                         r"\b((?:1[89]|20)\d{2})\s+(?=[A-Z])")
 #: The last words of a name that is a thing (a law, a plan, a report), not a person or a body.
 _THING = re.compile(r"\b(Act|Acts|Regulations?|Bill|Policy|Strategy|Plan|Framework|Code|Guidelines?|Report|Index|"
                     r"Blueprint|Recommendation|Principles|Profile|Paper|Papers|Summit|Agenda|Convention)$")
@@ -198,6 +202,23 @@ def _asked(understood: Understanding) -> set[str]:
     return set(content_terms(understood.question)) | set(understood.focus)
 
 
+def asked_members(understood: Understanding) -> str:
+    """The class of named things a list question asks for ("Which OECD countries..." -> country), or ""."""
+    head = _HEAD.match(understood.question)
+    words = head.group(1).lower().split() if head else []
+    return next((class_of(w) for w in reversed(words) if class_of(w)), "")
+
+
+def members(text: str, understood: Understanding) -> int:
+    """How many things of the asked class the sentence names ("Hungary, Iceland and Luxembourg": 3), other
+    than those the question names itself."""
+    cls = asked_members(understood)
+    if not cls:
+        return 0
+    own = {n.lower() for n in understood.shape.names}
+    return sum(1 for m in member_pattern(cls).finditer(text) if m.group(0).lower() not in own)
+
+
 def names(text: str, own: frozenset[str], acts: frozenset[str] = frozenset()) -> tuple[int, bool]:
     """The names of persons and bodies the sentence gives that the question does not, and whether one of
     them is the doer of what was asked (``acts``: the question's stemmed words, "coordinates", "launched"):
@@ -238,8 +259,8 @@ def places(text: str, own: frozenset[str]) -> int:
 
 
 def asked_years(question: str, numbers: tuple[str, ...]) -> list[str]:
-    """The years the question asks about ("What changed in 2025?"), not those that are part of a title it
-    names ("Kenya's National AI Strategy 2025-2030", "the 2017 OURdata Index" counts: it says which one)."""
+    """The years the question asks about ("What changed in 2025?", "its 2023 paper"), not those that are part
+    of a title it names ("Kenya's National AI Strategy 2025-2030", "the 2017 OURdata Index")."""
     titled = {y for m in _TITLE_YEAR.finditer(question) for y in m.groups() if y}
     return [n for n in numbers if _YEAR.fullmatch(n) and n not in titled]
 
@@ -282,6 +303,8 @@ def cue(text: str, understood: Understanding, own: frozenset[str] = frozenset(),
         score -= ANNOUNCE_PENALTY
     if wants_list(understood) or kind == "definition":  # "What is cloud computing?": its characteristics define it
         score += LIST_FORM_BONUS * list_form(plain, _asked(understood), kind != "list")
+    if kind == "list":
+        score += MEMBERS_BONUS * min(1.0, members(plain, understood) / 3)
     if kind == "person":
         found, doer = names(plain, own, understood.focus)
         if found:
