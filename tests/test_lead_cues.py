@@ -1,6 +1,6 @@
 """The cues that make a list, a person, a place and an account question lead with what answers it
-(tutor/cues.py, issue 14): a list of the thing asked for, a name of a body or a person, place names, and
-not a sentence that only says what a document is about. Each rule is checked on sentences shaped like the
+(tutor/cues.py, and the sentence forms it reads in tutor/forms.py; issue 14): a list of the thing asked
+for, a name of a body or a person, place names, and not a sentence that only says what a document is about. Each rule is checked on sentences shaped like the
 development sets' (in the team's words), then through the lead's choice between two candidates."""
 
 from __future__ import annotations
@@ -15,16 +15,11 @@ from tutor.cues import (
     NAME_BONUS,
     OWN_NUMBER_BONUS,
     asked_members,
-    asked_years,
-    counts_only,
     cue,
-    list_form,
-    list_items,
     members,
-    names,
-    places,
 )
 from tutor.extractive import Candidate
+from tutor.forms import asked_years, counts_only, list_form, list_items, names, places
 from tutor.lead import echoes, introduces, is_heading, lead_and_more, predicate_terms
 from tutor.understand import understand
 

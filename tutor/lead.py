@@ -49,8 +49,6 @@ HEADING_WORDS = 15
 HEADING_PENALTY = 0.3
 #: A list's lead may be any sentence at least this relevant (share of the best) that lists what was asked.
 LIST_FLOOR = 0.3
-#: The names the user's question gives found in the sentence ("the Second Schedule", "the ODPC code").
-NAMES_WEIGHT = 0.3
 #: A factoid's lead may be any sentence at least this relevant (share of the best) that holds the value.
 VALUE_FLOOR = 0.5
 #: The question's predicate words found in the sentence: the strongest sign that it answers.
@@ -177,8 +175,9 @@ def lead_score(cand: Candidate, understood: Understanding, best: float, context:
     plus the question's focus and own words; minus leaning back on a sentence before it.
 
     ``context`` is the sentence just before a list ("The framework for students is organised in four
-    dimensions." before "The four dimensions are a; b; c; and d."): the list is about what it names, so its
-    words count as the list's own for the question's words found."""
+    dimensions." before "The four dimensions are a; b; c; and d."), or before the sentences an announcement
+    introduces ("The framework lists further limits of LLMs."): they are about what it names, so its words
+    count as their own for the question's words found."""
     focus = understood.focus
     terms = set(content_terms(cand.text)) | set(content_terms(context))
     overlap = len(focus & terms) / len(focus) if focus else 0.0
@@ -226,7 +225,6 @@ def lead_and_more(ordered: Sequence[Candidate], ranked: Sequence[Candidate], und
     own = own_values(understood)
     best = max(c.score for c in ordered)
     scores: dict[tuple[int, int], float] = {}
-
     by_key = {_key(c): c for c in ranked}
 
     def scored(cand: Candidate) -> float:
