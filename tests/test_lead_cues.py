@@ -1,7 +1,8 @@
 """The cues that make a list, a person, a place and an account question lead with what answers it
 (tutor/cues.py, and the sentence forms it reads in tutor/forms.py; issue 14): a list of the thing asked
-for, a name of a body or a person, place names, and not a sentence that only says what a document is about. Each rule is checked on sentences shaped like the
-development sets' (in the team's words), then through the lead's choice between two candidates."""
+for, a name of a body or a person, place names, and not a sentence that only says what a document is
+about. Each rule is checked on sentences shaped like the development sets' (in the team's words), then
+through the lead's choice between two candidates."""
 
 from __future__ import annotations
 
@@ -69,7 +70,8 @@ def test_a_list_of_the_wrong_thing_does_not_lead_a_which_question() -> None:
 
 
 def test_a_series_of_counts_announces_lists_and_gives_none() -> None:
-    counts = "The paper identifies ten priority benefits of AI, ten priority risks of AI, and ten priorities for policy."
+    counts = ("The paper identifies ten priority benefits of AI, ten priority risks of AI, and ten priorities "
+              "for policy.")
     assert counts_only(counts)
     assert not counts_only("The ten priority risks include cyberattacks, disinformation and fraud, and power "
                            "concentrated in a few hands.")

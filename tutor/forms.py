@@ -60,10 +60,10 @@ def list_form(text: str, asked: set[str], announced: bool = False) -> float:
     """0 to 1: how fully the sentence lists what was asked. The words just before the list ("The four
     dimensions are", "The three pillars of Kenya's National AI Strategy are", or what follows its last "of")
     name one of the question's terms, and three items score 0.5, five or more 1.0 ("The OECD AI Principles
-    contain two parts: ..." lists parts, not principles). With ``announced`` (a question that does not ask for a list by name: "What is in
-    the strategy?") the list must also be announced by a count, a colon or a word for parts ("The three
-    pillars of ... are", "rests on three pillars:", "The core components of ... are"), not only follow an
-    "are" ("the same data sets are shared between ...")."""
+    contain two parts: ..." lists parts, not principles). With ``announced`` (a question that does not ask for
+    a list by name: "What is in the strategy?") the list must also be announced by a count, a colon or a word
+    for parts ("The three pillars of ... are", "rests on three pillars:", "The core components of ... are"),
+    not only follow an "are" ("the same data sets are shared between ...")."""
     plain = re.sub(r"\s*\[\d+\]", "", text)
     match = _LIST_OPENER.search(plain)
     if not match or match.start() > 200:
@@ -123,7 +123,8 @@ def places(text: str, own: frozenset[str]) -> int:
     match = _LOCATIVE.search(plain)
     if not match:
         return 0
-    return sum(1 for w in re.findall(r"\b[A-Z][\w’'-]+", plain[match.end():]) if w not in own and not _MONTHS.match(w))
+    found = re.findall(r"\b[A-Z][\w’'-]+", plain[match.end():])
+    return sum(1 for w in found if w not in own and not _MONTHS.match(w))
 
 
 def asked_years(question: str, numbers: tuple[str, ...]) -> list[str]:
