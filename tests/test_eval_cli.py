@@ -380,8 +380,10 @@ def test_every_cli_option_is_documented() -> None:
 #: Just below what main measured on the starter library with the offline answerer (see docs/evaluation.md,
 #: "Development test set"); a regression fails the build. Raise them when main gets better. The answer's shape
 #: (issue 14), measured 2026-12-07: first sentence holds a key fact 0.6625, median lead 97 words (a ceiling).
-DEVSET_GATES = ["hit_at_k=0.95", "mrr=0.95", "key_fact_recall=0.79", "citation_precision=0.95",
-                "refusal_accuracy=0.9", "false_refusal_rate=0.05", "answer_leads=0.64", "words_p50=100"]
+#: After the lead cues by question type and the wider answer pool (2026-12-07, second session): first sentence
+#: holds a key fact 0.85, key-fact recall 0.848 (from 0.805), median lead 96.5 words.
+DEVSET_GATES = ["hit_at_k=0.95", "mrr=0.95", "key_fact_recall=0.82", "citation_precision=0.95",
+                "refusal_accuracy=0.9", "false_refusal_rate=0.05", "answer_leads=0.83", "words_p50=100"]
 
 
 def test_development_set_gate_on_the_starter_library(ingested_corpus: Settings, embeddings: LocalEmbeddings,

@@ -74,3 +74,13 @@ def names_one(cls: str, sentence: str, own_names: Collection[str]) -> bool:
         if not words <= own | {"of", "for", "the"}:
             return True
     return False
+
+
+def class_of(word: str) -> str:
+    """The class a word of a question names ("countries" -> "country", "agencies" -> "organisation"), or ""."""
+    return _CLASSES.get(word.lower(), "")
+
+
+def member_pattern(cls: str) -> re.Pattern[str]:
+    """What names a member of ``cls`` ("country", "county", "organisation") in a sentence."""
+    return _pattern(cls)

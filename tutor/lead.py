@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from tutor.cues import EXPLAIN_INTRO_PENALTY, cue
+from tutor.cues import EXPLAIN_INTRO_PENALTY, announces, cue, gives_list, wants_list
 from tutor.differ import COUNT_QUESTION, DatedFigure, differing, note
 from tutor.extractive import _REFERS_BACK, Candidate
 from tutor.spans import find_span, latest_date, precision
@@ -38,6 +38,17 @@ TERMS_WEIGHT = 0.3
 #: A list question's lead should enumerate: three or more items, or items after a colon.
 ENUMERATION_BONUS = 0.3
 REFERS_BACK_PENALTY = 0.5
+#: A sentence that adds no more than this many words to the question's restates it (:func:`echoes`).
+ECHO_TERMS = 4
+ECHO_PENALTY = 0.2
+#: Advice to the reader ("Watch for bias when...", a note's "Why it matters for your work") answers what to
+#: do, not what the question asked, unless it asks that.
+ADVICE_PENALTY = 0.2
+#: A line of fewer words than this without a full stop is a heading or a caption (:func:`is_heading`).
+HEADING_WORDS = 15
+HEADING_PENALTY = 0.3
+#: A list's lead may be any sentence at least this relevant (share of the best) that lists what was asked.
+LIST_FLOOR = 0.3
 #: A factoid's lead may be any sentence at least this relevant (share of the best) that holds the value.
 VALUE_FLOOR = 0.5
 #: The question's predicate words found in the sentence: the strongest sign that it answers.
@@ -48,7 +59,8 @@ _TYPE_WORDS = set(content_terms("date day year when many much number amount figu
 INTRO_PENALTY = 0.3
 _COUNTS_ONLY = re.compile(r"\b(two|three|four|five|six|seven|eight|nine|ten|\d+)\s+(\w+\s+){0,2}\w+s\b",
                          re.IGNORECASE)
-_INTRO = re.compile(r"^[^,;:]{2,90}?\b(is|are|was|were)\s+(the|a|an|one of|Kenya's|the country's|Africa's)\b|"
+_INTRO = re.compile(r"^[^,;:]{2,90}?(?<!\bwho )(?<!\bwhich )(?<!\bthat )\b(is|are|was|were)\s+"
+                    r"(the|a|an|one of|Kenya's|the country's|Africa's)\b|"
                     r"^[^,;:]{2,90}?\b(looks at|describes|sets out|covers|deals with|is about)\b")
 #: A dated figure may displace the best lead only if it answers nearly as well (share of its lead score).
 NEWEST_SHARE = 0.9
@@ -58,6 +70,12 @@ DIFFER_SHARE = 0.75
 #: "controller or data processor after the data controller...": the rest of a sentence cut at a page or chunk
 #: boundary (a lower-case word first; "eCitizen" is a name) cannot open an answer.
 _FRAGMENT = re.compile(r"^[a-z]+[\s,;:]")
+#: A question that asks what to do or why it matters, which the notes' advice sections answer.
+_ASKS_ADVICE = re.compile(r"\b(why|matter|matters|implications?|should (i|we)|what can (i|we) do|how (can|should) "
+                          r"(i|we)|what do (i|we) (need|have) to|do (i|we) (need|have) to)\b", re.IGNORECASE)
+_SAYS_ABOUT = re.compile(r"\b(?:say|says|said|state|states|find|found|tell us|write|writes)\s+about\s+(.{3,})$",
+                         re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?…]['\"”’)\]]*$")
 _YEAR_ONLY = re.compile(r"^(?:1[89]|20)\d{2}$")
 _ENUMERATION = re.compile(r":\s*\S.*[,;]|(?:[^,;]+[,;]){2,}[^,;]*\b(and|or)\b")
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*")
@@ -89,8 +107,13 @@ def own_values(understood: Understanding) -> frozenset[str]:
 def predicate_terms(understood: Understanding) -> set[str]:
     """What the question says about its subject ("assented", "launched", "services"), without the subject's
     own name and the words that only say what kind of answer is wanted ("date", "how many"): the words a
-    sentence must share to answer rather than merely be about the same thing."""
+    sentence must share to answer rather than merely be about the same thing. In "What does the article on
+    cross-border transfers say about civil registration data?" that is what follows "say about": the words
+    before it only say which document."""
     named = _terms(" ".join(understood.shape.names + understood.shape.numbers))
+    about = _SAYS_ABOUT.search(understood.question)
+    if about and _terms(about.group(1)) - named - _TYPE_WORDS:
+        return set(_terms(about.group(1)) - named - _TYPE_WORDS)
     return set(_terms(understood.question) - named - _TYPE_WORDS)
 
 
@@ -123,16 +146,40 @@ def latest_counted(text: str, asked: frozenset[str], own: frozenset[str]) -> str
     return found[-1] if len(found) >= 2 else ""
 
 
+def is_heading(text: str) -> bool:
+    """"The six dimensions of the DGI, OECD average", "N of items Cronbach's alpha": a short line without
+    a full stop is a heading, a caption or a table's header, which states nothing on its own; so is a long
+    one without a full stop that strings bullets or figures together (a timeline, a table's rows). A
+    sentence cut at a page boundary ("...within that other country") is neither."""
+    plain = re.sub(r"\s*\[\d+\]", "", text).strip()
+    if _SENTENCE_END.search(plain):
+        return False
+    return len(plain.split()) < HEADING_WORDS or plain.count("•") >= 2 or len(re.findall(r"\d[\d.,%]*", plain)) >= 4
+
+
+def echoes(text: str, understood: Understanding) -> bool:
+    """"Generative AI tools can also state false things with great confidence" for "Why do chatbots state
+    false things so confidently?": a sentence that adds at most :data:`ECHO_TERMS` words to the question's
+    own restates it; an account, a list or a definition must say more."""
+    asked = _terms(understood.question) | _terms(understood.standalone)
+    return len(set(content_terms(re.sub(r"\[\d+\]", "", text))) - asked) <= ECHO_TERMS
+
+
 def enumerates(text: str) -> bool:
     """Does the sentence list things ("a, b, c and d"; "four functions: ...")?"""
     return bool(_ENUMERATION.search(text))
 
 
-def lead_score(cand: Candidate, understood: Understanding, best: float) -> float:
+def lead_score(cand: Candidate, understood: Understanding, best: float, context: str = "") -> float:
     """Relevance, plus what answers the type (a value of the expected kind; an enumeration for a list),
-    plus the question's focus and own words; minus leaning back on a sentence before it."""
+    plus the question's focus and own words; minus leaning back on a sentence before it.
+
+    ``context`` is the sentence just before a list ("The framework for students is organised in four
+    dimensions." before "The four dimensions are a; b; c; and d."), or before the sentences an announcement
+    introduces ("The framework lists further limits of LLMs."): they are about what it names, so its words
+    count as their own for the question's words found."""
     focus = understood.focus
-    terms = set(content_terms(cand.text))
+    terms = set(content_terms(cand.text)) | set(content_terms(context))
     overlap = len(focus & terms) / len(focus) if focus else 0.0
     # The user's own words, not the topic a follow-up was rewritten with: "When did it come into force?"
     # is answered by the sentence that says "came into force", not by the one that names the Act.
@@ -154,9 +201,15 @@ def lead_score(cand: Candidate, understood: Understanding, best: float) -> float
                 score -= INTRO_PENALTY
         if understood.question_type != "definition" and introduces(cand.text):
             score -= INTRO_PENALTY + (EXPLAIN_INTRO_PENALTY if understood.question_type == "explanation" else 0.0)
-    score += cue(cand.text, understood)
+        if echoes(cand.text, understood):
+            score -= ECHO_PENALTY
+    score += cue(cand.text, understood, own_values(understood), context)
     if _REFERS_BACK.match(cand.text) or _FRAGMENT.match(cand.text):
         score -= REFERS_BACK_PENALTY
+    if is_heading(cand.text):
+        score -= HEADING_PENALTY
+    if cand.advice and not understood.factoid and not _ASKS_ADVICE.search(understood.question):
+        score -= ADVICE_PENALTY
     return score + FOCUS_WEIGHT * overlap + TERMS_WEIGHT * said
 
 
@@ -172,17 +225,26 @@ def lead_and_more(ordered: Sequence[Candidate], ranked: Sequence[Candidate], und
     own = own_values(understood)
     best = max(c.score for c in ordered)
     scores: dict[tuple[int, int], float] = {}
+    by_key = {_key(c): c for c in ranked}
 
     def scored(cand: Candidate) -> float:
         """Each candidate's lead score, computed once (several choices below compare the same sentences)."""
         key = _key(cand)
         if key not in scores:
-            scores[key] = lead_score(cand, understood, best)
+            before = by_key.get((cand.passage_index, cand.position - 1))
+            context = before.text if before is not None and (
+                gives_list(cand.text, understood) or (wants_list(understood) and announces(before.text))) else ""
+            scores[key] = lead_score(cand, understood, best, context)
         return scores[key]
 
     chosen = {_key(c) for c in ordered}
     extra = [c for c in ranked if _key(c) not in chosen and c.score >= best * LEAD_FLOOR]
     pool = list(ordered) + extra
+    if not understood.factoid:
+        # A list's lead may be the sentence that gives the items, though the ranking did not choose it.
+        in_pool = {_key(p) for p in pool}
+        pool += [c for c in ranked if _key(c) not in in_pool and c.score >= best * LIST_FLOOR
+                 and gives_list(c.text, understood)]
     first = max(pool, key=scored)  # max keeps the earliest of equal scores: answer order breaks ties
     if understood.factoid:
         # A factoid's lead must hold the value: the best sentence that does, if one is relevant enough.
