@@ -117,3 +117,14 @@ def test_headings_and_cut_sentences_do_not_outrank_the_statement(embeddings: obj
     drop = {text: round(scores[0.0][text] - score, 6) for text, score in scores[cut].items()}
     assert drop == {"Open data in": cut, "controller o": cut, "a) Whether t": 0.0, "The overall ": 0.0}
     assert max(scores[cut], key=scores[cut].get) == "The overall "
+
+
+def test_word_counts_are_ceilings_for_every_words_gate() -> None:
+    """A gate on the short answers' median length fails when answers get longer, not shorter."""
+    from tutor.eval.gates import check_gates, lower_is_better
+    from tutor.eval.runner import SUMMARY_METRICS
+
+    for name, info in SUMMARY_METRICS.items():
+        assert lower_is_better(name) is not info.higher_is_better, name
+    (gate,) = check_gates({"factoid_words_p50": 29.0}, [("factoid_words_p50", 40.0)])
+    assert gate.passed

@@ -50,7 +50,7 @@ TABLE_CODES = {"Korea": "KOR", "Denmark": "DNK"}
 #: Lower-is-better metrics (false_refusal_rate, words_*) are ceilings, as tutor.eval.gates reads them.
 #: Key-fact recall is below the issue's target (0.80): the gate holds today's level so that work on it can only
 #: go up.
-GATES = {"hit_at_k": 0.97, "mrr": 0.91, "key_fact_recall": 0.72, "citation_precision": 0.86,
+GATES = {"hit_at_k": 0.97, "mrr": 0.91, "key_fact_recall": 0.72, "citation_precision": 0.85,
          "refusal_accuracy": 0.90, "false_refusal_rate": 0.04, "answer_leads": 0.66, "words_p50": 80,
          "factoid_words_p50": 40}
 #: Per document kind (measured hit@5 1.0 on every kind; key-fact recall 0.748 on the OECD reports, 0.750 on

@@ -50,7 +50,7 @@ def parse_threshold(spec: str) -> tuple[str, float]:
 
 def lower_is_better(metric: str) -> bool:
     base = metric.rsplit(".", 1)[-1]
-    return (base.startswith(("latency", "words_")) or base.endswith("_ms")
+    return (base.startswith(("latency", "words_", "factoid_words_")) or base.endswith("_ms")
             or base == "false_refusal_rate")
 
 
