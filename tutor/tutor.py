@@ -350,8 +350,7 @@ class Tutor:
                            focus: str | None = None, understood: Understanding | None = None,
                            ) -> tuple[str, str, tuple[Source, ...], str]:
         """The lead, the rest ("more"), their sources numbered in that order, and the exact answer span."""
-        passages = best_covered_first(question, quotable(passages))
-        passages = passages + quotable(self._rest_of_top_document(passages, question))
+        passages = self._answer_pool(question, passages)
         answerer = self.extractive
         if simple:
             answerer = ExtractiveAnswerer(self.embeddings, ExtractiveConfig(max_sentences=3, max_words=70, novelty_weight=0.0),
@@ -368,6 +367,11 @@ class Tutor:
         sources = tuple(to_source(n, passages[i], cited[i]) for i, n in numbers.items())
         differ = note(selection.differ, lambda cand: numbers[cand.passage_index])  # "" unless figures differ
         return " ".join(filter(None, [differ, *parts[0]])), " ".join(parts[1]), sources, selection.span
+
+    def _answer_pool(self, question: str, passages: Sequence[Passage]) -> list[Passage]:
+        """What the offline answerer reads: the quotable passages, the covering document first, then more of it."""
+        pool = best_covered_first(question, quotable(passages))
+        return pool + quotable(self._rest_of_top_document(pool, question))
 
     def _rest_of_top_document(self, passages: Sequence[Passage], question: str = "") -> list[Passage]:
         """The other chunks of the best-matching document, so its specific sections can be quoted too.
@@ -421,8 +425,7 @@ class Tutor:
         so a figure the model chose is never read as the only one."""
         if understood.question_type != "number":
             return body, sources
-        pool = best_covered_first(question, quotable(passages))
-        pool += quotable(self._rest_of_top_document(pool, question))
+        pool = self._answer_pool(question, passages)
         figures = self.extractive.answer(question, pool, focus, understood).differ
         if not figures:
             return body, sources
