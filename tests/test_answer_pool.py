@@ -7,7 +7,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from tests.factories import make_markdown
-from tutor.extractive import ExtractiveAnswerer, ExtractiveConfig, is_caption, term_overlap, term_weights
+from tutor.extractive import (
+    ExtractiveAnswerer,
+    ExtractiveConfig,
+    is_caption,
+    term_overlap,
+    term_weights,
+    unit_ranks,
+)
 from tutor.ingestion import Ingestor
 from tutor.lexical import LexicalCache
 from tutor.retrieval import Passage
@@ -128,3 +135,29 @@ def test_word_counts_are_ceilings_for_every_words_gate() -> None:
         assert lower_is_better(name) is not info.higher_is_better, name
     (gate,) = check_gates({"factoid_words_p50": 29.0}, [("factoid_words_p50", 40.0)])
     assert gate.passed
+
+
+def _subsection(cid: str, citation: str, text: str) -> Passage:
+    doc = "data-protection-regulations"
+    return Passage(f"{doc}:{cid}", text, {"doc_id": doc, "citation": citation}, dense=0.6)
+
+
+def test_subsections_of_one_regulation_share_its_rank(embeddings: object) -> None:
+    first = _subsection("3-3", "reg. 41(1)", "(1) A transfer of personal data to another country is based on "
+                        "appropriate safeguards where a legal instrument binding the recipient protects the data.")
+    other = _subsection("5-5", "reg. 46(1)", "(1) In the absence of appropriate safeguards, a transfer of personal "
+                        "data to another country may rest on the consent of the data subject.")
+    other2 = _subsection("5-9", "reg. 48", "A transferring entity may enter into a written agreement with the "
+                         "recipient of the personal data about the transfer.")
+    answer = _subsection("3-4", "reg. 41(2)", "(2) Where a transfer relies on appropriate safeguards, the "
+                         "documentation of the transfer shall include the date and time of the transfer and the "
+                         "name of the recipient.")
+    passages = [first, other, other2, answer]  # the answering subsection joined last, from the rest of the Act
+    assert unit_ranks(passages) == [0, 1, 2, 0]
+    question = "When a transfer relies on appropriate safeguards, what must the documentation of the transfer contain?"
+    ranked = ExtractiveAnswerer(embeddings).select_scored(question, passages)[1]  # type: ignore[arg-type]
+    assert ranked[0].passage_index == 3, [c.text[:20] for c in ranked]
+    # Without the shared rank, the first subsection's rank bonus outweighs the wording of the answer.
+    alone = ExtractiveAnswerer(embeddings).select_scored(  # type: ignore[arg-type]
+        question, [first, other, other2, replace(answer, metadata={"doc_id": answer.doc_id})])[1]
+    assert alone[0].passage_index == 0

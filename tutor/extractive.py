@@ -70,6 +70,8 @@ class ExtractiveConfig:
     #: with no full stop and no figure is a heading or a caption ("Overall ranking, 2017"): each names
     #: the topic without saying anything about it.
     fragment_penalty: float = 0.25
+    #: How much less a subsection that joined through its regulation's rank (see :func:`unit_ranks`) gets.
+    sibling_margin: float = 0.05
     #: Weigh the question's words by how rare they are among the candidate sentences.
     idf_terms: bool = True
 
@@ -130,6 +132,28 @@ def _log_fallback(missing: int, total: int) -> None:
 
 def _is_advice(passage: Passage) -> bool:
     return "why it matters" in str(passage.metadata.get("section", "")).lower()
+
+
+_SUBSECTION = re.compile(r"\s*\(.*$")
+
+
+def unit_ranks(passages: Sequence[Passage]) -> list[int]:
+    """Each passage's rank for the rank bonus: the best rank among the subsections of its section or regulation.
+
+    An Act is chunked by subsection so that each can be cited as "reg. 41(2)", but the regulation is one unit
+    of law: retrieval ranks its first subsection ("(1) A transfer ... is based on appropriate safeguards
+    where...") and the subsection that answers ("(2) ... the documentation shall include the date and time")
+    joins from the rest of the document far down. Sharing the rank lets wording and meaning choose between them.
+    """
+    best: dict[tuple[str, str], int] = {}
+    units = []
+    for index, passage in enumerate(passages):
+        citation = str(passage.metadata.get("citation") or "")
+        unit = (passage.doc_id, _SUBSECTION.sub("", citation)) if citation else None
+        if unit:
+            best.setdefault(unit, index)
+        units.append(unit)
+    return [best[unit] if unit else index for index, unit in enumerate(units)]
 
 
 def term_overlap(question_terms: set[str], sentence_terms: set[str], weight: Mapping[str, float]) -> float:
@@ -271,8 +295,12 @@ class ExtractiveAnswerer:
         cand_terms = [set(content_terms(c.text)) for c in cands]
         weight = term_weights(set().union(*term_sets), cand_terms) if cfg.idf_terms else {}
         scored = []
+        rank = unit_ranks(passages)
         for cand, sem, terms_in in zip(cands, semantic.tolist(), cand_terms):
-            rank_bonus = cfg.passage_weight / (1 + cand.passage_index)
+            # A regulation's subsections rise together; the one retrieval ranked first keeps a small edge.
+            rank_bonus = cfg.passage_weight / (1 + rank[cand.passage_index])
+            if rank[cand.passage_index] != cand.passage_index:
+                rank_bonus -= cfg.sibling_margin
             overlap = sum(term_overlap(terms, terms_in, weight) for terms in term_sets) / len(term_sets)
             score = cfg.semantic_weight * sem + cfg.lexical_weight * overlap + rank_bonus + _specificity(cand.text)
             if cand.advice and not asks_why:
