@@ -7,14 +7,20 @@ from dataclasses import replace
 from pathlib import Path
 
 from tests.factories import make_markdown
-from tutor.extractive import ExtractiveAnswerer, ExtractiveConfig, is_caption, term_overlap, term_weights
-from tutor.ingestion import Ingestor
-from tutor.lexical import LexicalCache
-from tutor.retrieval import Passage
+from tutor.answers.extractive import (
+    ExtractiveAnswerer,
+    ExtractiveConfig,
+    is_caption,
+    term_overlap,
+    term_weights,
+)
+from tutor.answers.retrieval import Passage
+from tutor.answers.tutor import Tutor, best_covered_first
+from tutor.library.ingestion import Ingestor
+from tutor.library.lexical import LexicalCache
+from tutor.library.store import ChunkStore
 from tutor.settings import Settings
-from tutor.store import ChunkStore
 from tutor.text import content_terms
-from tutor.tutor import Tutor, best_covered_first
 
 COUNTIES = ["Baringo", "Bomet", "Bungoma", "Busia", "Embu", "Garissa", "Homa Bay", "Isiolo", "Kajiado", "Kakamega",
             "Kericho", "Kilifi", "Kirinyaga", "Kisii", "Kitui", "Kwale", "Laikipia", "Lamu", "Machakos", "Makueni",
