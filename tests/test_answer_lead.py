@@ -126,7 +126,7 @@ def test_an_explanation_gets_more_room_and_nothing_is_dropped(starter_tutor: Tut
 
 
 def _quotable_passages(tutor: Tutor, question: str) -> list[Any]:
-    from tutor.answers.tutor import quotable
+    from tutor.answers.sources import quotable
 
     passages = quotable(tutor._retrieve(question, None, None))
     return quotable(passages + tutor._rest_of_top_document(passages))

@@ -15,7 +15,8 @@ from tutor.answers.extractive import (
     term_weights,
 )
 from tutor.answers.retrieval import Passage
-from tutor.answers.tutor import Tutor, best_covered_first
+from tutor.answers.sources import best_covered_first
+from tutor.answers.tutor import Tutor
 from tutor.library.ingestion import Ingestor
 from tutor.library.lexical import LexicalCache
 from tutor.library.store import ChunkStore

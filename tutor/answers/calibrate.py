@@ -1,7 +1,7 @@
 """Calibrate the refusal thresholds on development test sets: ``python -m tutor.answers.calibrate TESTSET [TESTSET ...]``.
 
 For every item it retrieves as ``Tutor.ask`` would (follow-ups rewritten first) and records the support
-signals the :class:`~tutor.answers.tutor.RefusalPolicy` uses: the best passage's cosine similarity and the
+signals the :class:`~tutor.answers.refusal.RefusalPolicy` uses: the best passage's cosine similarity and the
 question's term coverage. A grid search then picks the thresholds that refuse the unanswerable items
 while refusing as few answerable ones as possible (false refusals cost twice as much: an official who
 is wrongly refused loses trust faster than one who gets a weak but cited answer). Run it against the
@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tutor.answers.followup import condense
-from tutor.answers.tutor import RefusalPolicy, Tutor, coverage, unknown_names
+from tutor.answers.refusal import RefusalPolicy, coverage, unknown_names
+from tutor.answers.tutor import Tutor
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import gradio as gr
 
-from tutor.answers.tutor import sources_block
+from tutor.answers.sources import sources_block
 from tutor.errors import TutorError
 from tutor.events import AnswerDelta, Done, Notice, Source
 from tutor.ui import as_of as as_of_option
