@@ -41,9 +41,9 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from tests.factories import wrap_lines
+from tutor.library.chroma import chroma_settings, open_store
 from tutor.library.embeddings import LocalEmbeddings, make_embeddings
 from tutor.library.ingestion import Ingestor
-from tutor.library.store import chroma_settings, open_store
 from tutor.settings import Settings
 
 log = logging.getLogger("bench.ingest")

@@ -39,10 +39,12 @@ from tutor.answers.extractive import quotable_sentences
 from tutor.answers.retrieval import HybridRetriever
 from tutor.answers.tutor import Tutor
 from tutor.library import lexical
+from tutor.library.chroma import open_store
 from tutor.library.embeddings import LocalEmbeddings
 from tutor.library.lexical import LexicalCache
+from tutor.library.register import DocumentRecord
 from tutor.library.sentence_vectors import SentenceVectors
-from tutor.library.store import ChunkStore, DocumentRecord, open_store
+from tutor.library.store import ChunkStore
 from tutor.settings import Settings
 from tutor.text import split_sentences
 

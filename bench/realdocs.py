@@ -31,10 +31,10 @@ from typing import Any
 from tutor.answers.retrieval import HybridRetriever
 from tutor.eval.metrics import contains_key_fact, first_supporting_rank, from_gold_source
 from tutor.eval.testset import TestItem, load_testset
+from tutor.library.chroma import chroma_settings, open_store
 from tutor.library.embeddings import LocalEmbeddings, make_embeddings
 from tutor.library.ingestion import Ingestor, doc_id_for
 from tutor.library.lexical import LexicalCache
-from tutor.library.store import chroma_settings, open_store
 from tutor.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -63,9 +63,9 @@ def _asks(client: Any, n: int) -> list[float]:
 def run() -> dict[str, Any]:
     from gradio_client import Client
 
+    from tutor.library.chroma import open_store
     from tutor.library.embeddings import make_embeddings
     from tutor.library.ingestion import Ingestor
-    from tutor.library.store import open_store
     from tutor.settings import Settings
     from tutor.ui import guard
     from tutor.users.accounts import Users

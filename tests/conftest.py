@@ -15,10 +15,12 @@ import numpy as np
 import pytest
 from system import require_chromium
 
+from tutor.library.chroma import open_store
 from tutor.library.embeddings import LocalEmbeddings
 from tutor.library.ingestion import Ingestor
 from tutor.library.lexical import LexicalIndex
-from tutor.library.store import ChunkStore, Hit, open_store
+from tutor.library.register import Hit
+from tutor.library.store import ChunkStore
 from tutor.settings import Settings
 
 MODEL_NAME = "all-MiniLM-L6-v2"

@@ -22,8 +22,8 @@ from tutor.answers.understand import understand
 from tutor.eval import metrics as m
 from tutor.eval.runner import run_testset
 from tutor.eval.testset import load_testset
+from tutor.library.chroma import open_store
 from tutor.library.lexical import LexicalCache
-from tutor.library.store import open_store
 from tutor.settings import Settings
 from tutor.text import split_sentences
 from tutor.ui import render

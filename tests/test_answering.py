@@ -12,9 +12,9 @@ from tutor.answers.llm import make_chat_model
 from tutor.answers.retrieval import HybridRetriever, RetrievalConfig
 from tutor.answers.tutor import Tutor
 from tutor.events import AnswerDelta, Done, Notice, SourcesEvent
+from tutor.library.chroma import open_store
 from tutor.library.ingestion import Ingestor
 from tutor.library.lexical import LexicalCache
-from tutor.library.store import open_store
 from tutor.settings import Settings
 from tutor.text import split_sentences
 

@@ -15,9 +15,9 @@ import factories
 import pytest
 from helpers import all_chunks
 
+from tutor.library.chroma import open_store
 from tutor.library.embeddings import LocalEmbeddings
 from tutor.library.ingestion import Ingestor
-from tutor.library.store import open_store
 from tutor.library.versions import CURRENT, SUPERSEDED
 from tutor.settings import Settings
 

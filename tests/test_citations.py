@@ -12,11 +12,12 @@ import pytest
 
 from tutor.answers.tutor import Tutor
 from tutor.events import Source
+from tutor.library.chroma import open_store
 from tutor.library.chunking import Chunker, embed_header
 from tutor.library.embeddings import embed_matrix
 from tutor.library.lexical import LexicalCache, rebuild
 from tutor.library.loaders.base import Section
-from tutor.library.store import DocumentRecord, open_store
+from tutor.library.register import DocumentRecord
 from tutor.settings import Settings
 from tutor.ui.render import source_card
 

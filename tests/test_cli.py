@@ -19,7 +19,7 @@ import factories
 import pytest
 from filelock import FileLock
 
-from tutor.library.store import open_store
+from tutor.library.chroma import open_store
 from tutor.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]

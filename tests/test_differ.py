@@ -17,9 +17,9 @@ from tutor.answers.lead import FACTOID_WORDS
 from tutor.answers.llm import make_chat_model
 from tutor.answers.tutor import Tutor
 from tutor.eval.metrics import word_count
+from tutor.library.chroma import open_store
 from tutor.library.ingestion import Ingestor
 from tutor.library.lexical import LexicalCache
-from tutor.library.store import open_store
 from tutor.settings import Settings
 from tutor.text import content_terms, split_sentences
 

@@ -9,9 +9,9 @@ import pytest
 
 from tutor.errors import TutorError
 from tutor.library import embeddings as emb
+from tutor.library.chroma import open_store
 from tutor.library.embeddings import BF16_MIN_COSINE, PRECISION_SAMPLE, LocalEmbeddings
 from tutor.library.ingestion import Ingestor
-from tutor.library.store import open_store
 from tutor.settings import Settings
 
 TEXTS = [

@@ -23,10 +23,10 @@ from tutor.answers.retrieval import HybridRetriever, Passage
 from tutor.answers.tutor import Tutor
 from tutor.eval.cli import build_parser, main
 from tutor.eval.testset import load_testset
+from tutor.library.chroma import open_store
 from tutor.library.embeddings import LocalEmbeddings
 from tutor.library.ingestion import Ingestor
 from tutor.library.lexical import LexicalCache
-from tutor.library.store import open_store
 from tutor.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]

@@ -18,10 +18,11 @@ import pytest
 from factories import make_markdown, make_note
 from serving import REPO, subprocess_env
 
+from tutor.library.chroma import open_store
 from tutor.library.embeddings import LocalEmbeddings
 from tutor.library.ingestion import Ingestor
 from tutor.library.lexical import LexicalCache, LexicalIndex
-from tutor.library.store import ChunkStore, open_store
+from tutor.library.store import ChunkStore
 from tutor.settings import Settings
 
 MANGROVE = ("# Lamu mangrove survey\n\n## Findings\n\nThe Lamu mangrove survey counted 3,917 hectares of restored "

@@ -23,9 +23,9 @@ from factories import make_markdown
 from gradio_client import Client
 from serving import REPO, app_process, subprocess_env
 
+from tutor.library.chroma import open_store
 from tutor.library.embeddings import LocalEmbeddings
 from tutor.library.ingestion import Ingestor
-from tutor.library.store import open_store
 from tutor.settings import Settings
 
 pytestmark = [pytest.mark.server, pytest.mark.timeout(900),

@@ -18,7 +18,8 @@ from tutor.errors import DocumentError
 from tutor.library.ingestion import Ingestor
 from tutor.library.loaders import OcrOptions, load_file
 from tutor.library.loaders.ocr import ocr_sections, read_pages
-from tutor.library.store import ChunkStore, Hit
+from tutor.library.register import Hit
+from tutor.library.store import ChunkStore
 from tutor.settings import Settings
 
 Search = Callable[[str, int], list[Hit]]

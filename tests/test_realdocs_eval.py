@@ -28,9 +28,9 @@ from conftest import MODEL_NAME
 from tutor.eval.cli import main
 from tutor.eval.metrics import fact_stated
 from tutor.eval.testset import TestItem, load_testset
+from tutor.library.chroma import open_store
 from tutor.library.embeddings import LocalEmbeddings
 from tutor.library.ingestion import Ingestor
-from tutor.library.store import open_store
 from tutor.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]

@@ -28,9 +28,9 @@ from system import require_postgresql
 from tutor.db import driver_url, make_engine
 from tutor.learning.curriculum import load_curriculum
 from tutor.learning.progress import ProgressStore
+from tutor.library.chroma import open_store
 from tutor.library.embeddings import LocalEmbeddings
 from tutor.library.ingestion import Ingestor
-from tutor.library.store import open_store
 from tutor.settings import Settings
 from tutor.ui.feedback import FeedbackStore, SettingsSnapshot
 from tutor.users.throttle import Throttle

@@ -35,9 +35,9 @@ def ingest_main(argv: list[str] | None = None) -> int:
     """Exit status: 0 all good, 1 some file failed, 2 the run could not start (lock, store...)."""
     args = ingest_parser().parse_args(argv)
     setup_logging(args.verbose)
+    from tutor.library.chroma import open_store
     from tutor.library.embeddings import make_embeddings
     from tutor.library.ingestion import Ingestor
-    from tutor.library.store import open_store
     from tutor.settings import Settings
 
     settings = Settings()
@@ -79,8 +79,8 @@ def _record_change(settings: Any, summary: Any, subject: str) -> None:
 
 def _diff(settings: object, doc_id: str) -> int:
     """``ingest.py --diff DOC``: print the change between the two newest versions (no model is loaded)."""
+    from tutor.library.chroma import open_store
     from tutor.library.diff import diff_versions
-    from tutor.library.store import open_store
 
     try:
         report = diff_versions(open_store(settings), doc_id)  # type: ignore[arg-type]

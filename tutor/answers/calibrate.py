@@ -83,8 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tutor.answers.calibrate", description=__doc__.splitlines()[0])
     parser.add_argument("testsets", type=Path, nargs="+", metavar="TESTSET")
     args = parser.parse_args(argv)
+    from tutor.library.chroma import open_store
     from tutor.library.embeddings import make_embeddings
-    from tutor.library.store import open_store
     from tutor.settings import Settings, setup_logging
 
     setup_logging()

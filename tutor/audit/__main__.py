@@ -52,8 +52,8 @@ def main(argv: list[str] | None = None) -> int:
 def _replay(settings: object, file: Path, as_json: bool) -> int:
     from tutor.answers.tutor import Tutor
     from tutor.audit.replay import read_records, replay, report
+    from tutor.library.chroma import open_store
     from tutor.library.embeddings import make_embeddings
-    from tutor.library.store import open_store
 
     if not file.exists():
         log.error("no such file: %s", file)

@@ -118,11 +118,11 @@ def choose_precision(embeddings: Any, sample: Sequence[str], allow_bf16: bool = 
 def build_index(data: BeirData, settings: Any, embeddings: Any, show_progress: bool | None = None,
                 allow_bf16: bool = True) -> dict[str, Any]:
     """Chunk, embed and store every document; build and publish the BM25 index. Returns timings."""
+    from tutor.library.chroma import open_store
     from tutor.library.chunking import Chunker
     from tutor.library.embeddings import embed_matrix
     from tutor.library.lexical import LexicalIndex
     from tutor.library.loaders.base import Section
-    from tutor.library.store import open_store
 
     started = time.perf_counter()
     chunker = Chunker(embeddings, overlap_tokens=settings.chunk_overlap_tokens)
@@ -233,7 +233,7 @@ def run_beir(folder: str | Path, settings: Any, embeddings: Any, weights: Sequen
             embeddings = embeddings.sharing_model(embeddings.corpus_precision, local.models_dir)
         timings = build_index(data, local, embeddings, show_progress, allow_bf16)
         precision = timings.pop("embedding")
-        from tutor.library.store import open_store
+        from tutor.library.chroma import open_store
 
         store = open_store(local)
         config = RetrievalConfig(k=CHUNK_DEPTH, fetch_k=CHUNK_DEPTH)

@@ -160,8 +160,8 @@ def _testset(parser: argparse.ArgumentParser, args: argparse.Namespace, settings
     from tutor.eval.report import report_dict, summary_text, write_reports
     from tutor.eval.runner import SUMMARY_METRICS, run_testset
     from tutor.eval.testset import load_testset
+    from tutor.library.chroma import open_store
     from tutor.library.embeddings import make_embeddings
-    from tutor.library.store import open_store
 
     thresholds = _thresholds(parser, [s for s in args.fail_under if "." not in s.partition("=")[0]],
                              set(SUMMARY_METRICS))
@@ -207,8 +207,8 @@ def _testset(parser: argparse.ArgumentParser, args: argparse.Namespace, settings
 
 def _fresh_index(settings: Any, corpus: Path, folder: Path, embeddings: Any) -> Any:
     """Ingest ``corpus`` into a new index under ``folder``; returns the settings that point at it."""
+    from tutor.library.chroma import open_store
     from tutor.library.ingestion import Ingestor
-    from tutor.library.store import open_store
 
     if not corpus.is_dir():
         raise TutorError(f"--corpus {corpus}: not a folder")

@@ -39,8 +39,9 @@ from tutor.library.chunking import Chunk, Chunker
 from tutor.library.embeddings import embed_matrix
 from tutor.library.loaders import OcrOptions, kind_for, load_file
 from tutor.library.metadata import CATALOG_NAMES, catalog_entry, load_catalog, resolve
+from tutor.library.register import DocumentRecord
 from tutor.library.sentence_vectors import SentenceVectors
-from tutor.library.store import ChunkStore, DocumentRecord
+from tutor.library.store import ChunkStore
 from tutor.settings import Settings
 
 log = logging.getLogger(__name__)

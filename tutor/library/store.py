@@ -2,7 +2,7 @@
 
 Keeping the register (content hash, chunk ids, title... per document) in Chroma itself, as a second
 collection, means the index and its bookkeeping can never disagree, and that replicas sharing a Chroma
-server share both. ``open_store`` is the only place that builds a Chroma client.
+server share both. :func:`tutor.library.chroma.open_store` is the only place that builds a Chroma client.
 
 A third collection, ``<name>-sentences``, keeps the vectors of each chunk's quotable sentences (one row per
 chunk, id = chunk id; see :mod:`tutor.library.sentence_vectors`), written, replaced and removed together with the
@@ -19,28 +19,23 @@ see :meth:`ChunkStore.publish_version`). Other processes compare it with the one
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlparse
+from typing import Any, TypeVar
 
 import numpy as np
 
-from tutor.library import versions
+from tutor.library import register, versions
 from tutor.library.chunking import Chunk
+from tutor.library.register import DocumentRecord, Hit, Metadata, batches, clean_metadata, equalities
 from tutor.library.sentence_vectors import SentenceVectors
-
-if TYPE_CHECKING:
-    from tutor.settings import Settings
 
 log = logging.getLogger(__name__)
 
-Metadata = dict[str, Any]
 T = TypeVar("T")
 
 #: Key of the index version in the register collection's metadata.
@@ -50,75 +45,6 @@ REFRESH_INTERVAL_S = 1.0
 #: Sentence rows per Chroma write: a row holds a chunk's sentence vectors (about 1 kB per sentence), so
 #: this keeps one request to a Chroma server to a few MB.
 SENTENCE_BATCH = 256
-
-
-_LIST_FIELDS = ("chunk_ids", "sections", "history")
-
-
-@dataclass(frozen=True)
-class DocumentRecord:
-    """What the register knows about one ingested document."""
-
-    doc_id: str
-    source: str
-    fingerprint: str
-    content_sha256: str
-    title: str
-    publisher: str = ""
-    year: str = ""
-    url: str = ""
-    kind: str = ""
-    root: str = ""
-    topic: str = ""
-    summary: str = ""
-    pages: int = 0
-    chunks: int = 0
-    ingested_at: float = 0.0
-    chunk_ids: tuple[str, ...] = ()
-    sections: tuple[str, ...] = ()  # heading paths in document order (for suggested follow-ups)
-    version: int = 0  # 0: registered before versions existed (see ChunkStore.adopt_unversioned)
-    as_of: str = ""  # ISO date the current version took effect
-    status: str = versions.CURRENT  # current | retired
-    retired_on: str = ""
-    #: Earlier versions, oldest first: {version, as_of, until, content_sha256, ingested_at, chunk_ids (archived)}.
-    history: tuple[dict[str, Any], ...] = ()
-
-    @property
-    def all_chunk_ids(self) -> tuple[str, ...]:
-        """Ids of every stored chunk of the document: the current version's, then the archived ones."""
-        return self.chunk_ids + tuple(cid for old in self.history for cid in old.get("chunk_ids", ()))
-
-    def to_metadata(self) -> Metadata:
-        meta = {k: v for k, v in self.__dict__.items() if k not in _LIST_FIELDS}
-        meta.update({k: json.dumps(list(getattr(self, k))) for k in _LIST_FIELDS})
-        return meta
-
-    @classmethod
-    def from_metadata(cls, meta: Metadata) -> DocumentRecord:
-        data = dict(meta)
-        data.update({k: tuple(json.loads(str(data.get(k) or "[]"))) for k in _LIST_FIELDS})
-        fields = cls.__dataclass_fields__
-        return cls(**{k: v for k, v in data.items() if k in fields})
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One chunk found by a dense query."""
-
-    id: str
-    text: str
-    metadata: Metadata
-    score: float  # cosine similarity, 1 = identical direction
-
-
-def _clean(meta: Metadata) -> Metadata:
-    """Chroma stores only str/int/float/bool: drop ``None`` and stringify the rest."""
-    return {k: (v if isinstance(v, (str, int, float, bool)) else str(v)) for k, v in meta.items() if v is not None}
-
-
-def _batches(n: int, size: int) -> Iterator[slice]:
-    for start in range(0, n, size):
-        yield slice(start, min(n, start + size))
 
 
 class ChunkStore:
@@ -211,29 +137,29 @@ class ChunkStore:
         return {i: DocumentRecord.from_metadata(m) for i, m in zip(got["ids"], got["metadatas"] or [])}
 
     def _put_records(self, records: Sequence[DocumentRecord]) -> None:
-        for part in _batches(len(records), self.batch_size):
+        for part in batches(len(records), self.batch_size):
             batch = records[part]
             self.documents.upsert(ids=[r.doc_id for r in batch], embeddings=[[1.0]] * len(batch),
-                                  metadatas=[_clean(r.to_metadata()) for r in batch])
+                                  metadatas=[clean_metadata(r.to_metadata()) for r in batch])
 
     # --- chunks -------------------------------------------------------------------------------
     def count(self) -> int:
         return int(self._read(lambda: self.chunks.count()))
 
     def _upsert(self, ids: Sequence[str], vectors: np.ndarray, texts: Sequence[str], metas: Sequence[Metadata]) -> None:
-        for part in _batches(len(ids), self.batch_size):
+        for part in batches(len(ids), self.batch_size):
             self.chunks.upsert(ids=list(ids[part]), embeddings=vectors[part], documents=list(texts[part]),
-                               metadatas=[_clean(m) for m in metas[part]])
+                               metadatas=[clean_metadata(m) for m in metas[part]])
 
     def _delete(self, ids: Sequence[str]) -> None:
         ids = list(ids)
-        for part in _batches(len(ids), self.batch_size):
+        for part in batches(len(ids), self.batch_size):
             self.chunks.delete(ids=ids[part])
 
     def _snapshot(self, ids: Sequence[str]) -> dict[str, Any]:
         ids = list(ids)
         out: dict[str, Any] = {"ids": [], "embeddings": [], "documents": [], "metadatas": []}
-        for part in _batches(len(ids), self.batch_size):
+        for part in batches(len(ids), self.batch_size):
             got = self.chunks.get(ids=ids[part], include=["embeddings", "documents", "metadatas"])
             out["ids"] += got["ids"]
             out["embeddings"] += list(got["embeddings"])
@@ -243,7 +169,7 @@ class ChunkStore:
 
     # --- sentence vectors (one row per chunk; the answerer's, see tutor.library.sentence_vectors) ---------
     def _put_sentences(self, rows: Sequence[tuple[str, Metadata]]) -> None:
-        for part in _batches(len(rows), min(self.batch_size, SENTENCE_BATCH)):
+        for part in batches(len(rows), min(self.batch_size, SENTENCE_BATCH)):
             batch = rows[part]
             # The vectors travel in the metadata: a 1-d placeholder keeps them out of any vector index.
             self.sentences.upsert(ids=[cid for cid, _ in batch], embeddings=[[1.0]] * len(batch),
@@ -251,13 +177,13 @@ class ChunkStore:
 
     def _delete_sentences(self, ids: Sequence[str]) -> None:
         ids = list(ids)
-        for part in _batches(len(ids), self.batch_size):
+        for part in batches(len(ids), self.batch_size):
             self.sentences.delete(ids=ids[part])
 
     def _snapshot_sentences(self, ids: Sequence[str]) -> list[tuple[str, Metadata]]:
         ids = list(ids)
         out: list[tuple[str, Metadata]] = []
-        for part in _batches(len(ids), min(self.batch_size, SENTENCE_BATCH)):
+        for part in batches(len(ids), min(self.batch_size, SENTENCE_BATCH)):
             got = self.sentences.get(ids=ids[part], include=["metadatas"])
             out += list(zip(got["ids"], got["metadatas"]))
         return out
@@ -312,8 +238,8 @@ class ChunkStore:
         touched = sorted(set(old_ids) | set(new_ids))
         snapshot = self._snapshot(old_ids) if old_ids else None
         sentence_snapshot = self._snapshot_sentences(touched)
-        archive, archive_sentences = _archive(items, previous, snapshot, sentence_snapshot)
-        ended = _ended_earlier(items, previous)
+        archive, archive_sentences = register.archived_copies(items, previous, snapshot, sentence_snapshot)
+        ended = register.ended_earlier(items, previous)
         try:
             if archive["ids"]:  # the versions being replaced stay, under ids of their own, marked superseded
                 self._upsert(archive["ids"], np.asarray(archive["embeddings"], dtype=np.float32),
@@ -323,7 +249,7 @@ class ChunkStore:
                 self._set_until(ids, until)
             record_of = {c.id: record for record, doc_chunks, _ in items for c in doc_chunks}
             self._upsert(new_ids, vectors, [c.text for c in chunks],
-                         [_versioned(c.metadata, record_of[c.id]) for c in chunks])
+                         [register.with_version_fields(c.metadata, record_of[c.id]) for c in chunks])
             self._put_sentences(rows)
             self._delete(sorted(set(old_ids) - set(new_ids)))
             self._delete_sentences(sorted(set(touched) - {cid for cid, _ in rows}))
@@ -347,7 +273,7 @@ class ChunkStore:
         """End archived chunks on ``until`` (ISO date): the last day they answer as-of questions is the day before."""
         day = versions.day_number(versions.parse_date(until))  # type: ignore[arg-type]
         ids = list(ids)
-        for part in _batches(len(ids), self.batch_size):
+        for part in batches(len(ids), self.batch_size):
             self.chunks.update(ids=ids[part], metadatas=[{"until_day": day, "until": until}] * len(ids[part]))
 
     def retire_document(self, doc_id: str, on: str) -> int:
@@ -359,7 +285,7 @@ class ChunkStore:
             return 0
         day = versions.day_number(versions.parse_date(on))  # type: ignore[arg-type]
         ids = list(record.chunk_ids)
-        for part in _batches(len(ids), self.batch_size):
+        for part in batches(len(ids), self.batch_size):
             self.chunks.update(ids=ids[part], metadatas=[{"status": versions.RETIRED, "until_day": day,
                                                           "until": on}] * len(ids[part]))
         self._put_records([replace(record, status=versions.RETIRED, retired_on=on)])
@@ -384,7 +310,7 @@ class ChunkStore:
             ids = list(record.chunk_ids)
             meta = {"version": 1, "as_of": as_of, "status": versions.CURRENT, "from_day": day,
                     "until_day": versions.OPEN_DAY}
-            for part in _batches(len(ids), self.batch_size):
+            for part in batches(len(ids), self.batch_size):
                 self.chunks.update(ids=ids[part], metadatas=[meta] * len(ids[part]))
             adopted.append(replace(record, version=1, as_of=as_of))
         if adopted:
@@ -427,7 +353,7 @@ class ChunkStore:
             got = self._read(lambda: self.chunks.query(query_embeddings=[vector], n_results=min(n, 4 * k + 40),
                                                        include=include))
             keep = [i for i, m in enumerate(got["metadatas"][0])
-                    if versions.in_force(m, as_of) and all(m.get(f) == v for f, v in _equalities(where))]
+                    if versions.in_force(m, as_of) and all(m.get(f) == v for f, v in equalities(where))]
             got = {key: [[got[key][0][i] for i in keep][:k]] for key in ("ids", "documents", "metadatas", "distances")}
         return [Hit(id=i, text=t, metadata=m, score=1.0 - float(d))
                 for i, t, m, d in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])]
@@ -464,123 +390,3 @@ class ChunkStore:
         self._seen_version = None
 
 
-def _equalities(where: Metadata | None) -> list[tuple[str, Any]]:
-    """The field = value pairs of a filter made by :func:`tutor.answers.retrieval._where` (equalities, maybe under $and)."""
-    if not where:
-        return []
-    parts = where.get("$and", [where])
-    return [(f, v) for part in parts for f, v in part.items() if not isinstance(v, dict)]
-
-
-def _versioned(meta: Metadata, record: DocumentRecord) -> Metadata:
-    """A chunk's metadata with its version fields, filled from the record when the writer gave none (a
-    chunk written without them would be invisible: retrieval searches current versions only)."""
-    if "status" in meta and "from_day" in meta:
-        return meta
-    as_of = record.as_of or time.strftime("%Y-%m-%d", time.gmtime(record.ingested_at or time.time()))
-    return {"version": record.version or 1, "as_of": as_of, "status": versions.CURRENT, "until": "",
-            "from_day": versions.day_number(versions.parse_date(as_of)),  # type: ignore[arg-type]
-            "until_day": versions.OPEN_DAY, **meta}
-
-
-def _archive(items: Sequence[tuple[DocumentRecord, Sequence[Chunk], np.ndarray]],
-             previous: Mapping[str, DocumentRecord], snapshot: Mapping[str, Any] | None,
-             sentence_snapshot: Sequence[tuple[str, Metadata]]) -> tuple[dict[str, list[Any]], list[tuple[str, Metadata]]]:
-    """Copies of the chunks (and sentence rows) of every version being replaced by a new version number,
-    under archived ids, marked superseded and in force until the new version's date. A re-index of the
-    same version (new pipeline, same file) archives nothing."""
-    out: dict[str, list[Any]] = {"ids": [], "embeddings": [], "documents": [], "metadatas": []}
-    rows: list[tuple[str, Metadata]] = []
-    if not snapshot:
-        return out, rows
-    position = {cid: i for i, cid in enumerate(snapshot["ids"])}
-    sentence_of = dict(sentence_snapshot)
-    for record, _, _ in items:
-        old = previous.get(record.doc_id)
-        if old is None or old.version == record.version:
-            continue
-        number = old.version or 1
-        until = versions.day_number(versions.parse_date(record.as_of))  # type: ignore[arg-type]
-        for cid in old.chunk_ids:
-            if cid not in position:
-                continue
-            i = position[cid]
-            meta = dict(snapshot["metadatas"][i])
-            ended = min(int(meta.get("until_day", versions.OPEN_DAY)), until)
-            meta.update(status=versions.SUPERSEDED, version=number, until_day=ended,
-                        until=str(meta.get("until") or record.as_of), from_day=int(meta.get("from_day", 0)))
-            new_id = versions.archived_id(cid, number)
-            out["ids"].append(new_id)
-            out["embeddings"].append(snapshot["embeddings"][i])
-            out["documents"].append(snapshot["documents"][i])
-            out["metadatas"].append(meta)
-            if cid in sentence_of:
-                rows.append((new_id, sentence_of[cid]))
-    return out, rows
-
-
-def _ended_earlier(items: Sequence[tuple[DocumentRecord, Sequence[Chunk], np.ndarray]],
-                   previous: Mapping[str, DocumentRecord]) -> list[tuple[list[str], str, str]]:
-    """``(archived chunk ids, new until, old until)`` of each earlier version whose end date the new record
-    moved (a backdated version ends them on its own date), so no two versions of a document are in force
-    on one day."""
-    out: list[tuple[list[str], str, str]] = []
-    for record, _, _ in items:
-        old = previous.get(record.doc_id)
-        if old is None:
-            continue
-        before = {int(entry["version"]): str(entry.get("until", "")) for entry in old.history}
-        for entry in record.history:
-            number, until = int(entry["version"]), str(entry.get("until", ""))
-            if before.get(number) and until and until != before[number]:
-                out.append((list(entry.get("chunk_ids", ())), until, before[number]))
-    return out
-
-
-def chroma_settings() -> Any:
-    """Client settings shared by both modes: telemetry off (it would try the network)."""
-    from chromadb.config import Settings as ChromaSettings
-
-    return ChromaSettings(anonymized_telemetry=False, allow_reset=True)
-
-
-def _reopen_persistent(old: Any) -> Any:
-    """A new embedded client on the same folder that loads the vector index from disk again.
-
-    Chroma shares one ``System`` (holding the in-memory index) per folder within a process; dropping it
-    from that cache, without stopping it, lets queries still running on the old client finish while new
-    ones use the fresh index. The old one is freed when its last collection object goes.
-    """
-    import chromadb
-    from chromadb.api.shared_system_client import SharedSystemClient
-
-    identifier = getattr(old, "_identifier", None)
-    systems = getattr(SharedSystemClient, "_identifier_to_system", None)
-    refcounts = getattr(SharedSystemClient, "_identifier_to_refcount", None)
-    if identifier is None or not isinstance(systems, dict) or not isinstance(refcounts, dict):
-        SharedSystemClient.clear_system_cache()  # the public, coarser way
-    else:
-        with SharedSystemClient._refcount_lock:
-            systems.pop(identifier, None)
-            refcounts.pop(identifier, None)
-    path = old.get_settings().persist_directory
-    return chromadb.PersistentClient(path=path, settings=chroma_settings())
-
-
-def open_store(settings: Settings) -> ChunkStore:
-    """Open the embedded store under ``TUTOR_DATA_DIR``, or the Chroma server at ``TUTOR_CHROMA_URL``."""
-    import chromadb
-
-    if settings.chroma_url:
-        url = urlparse(settings.chroma_url)
-        client = chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=url.port or (443 if url.scheme == "https" else 8000),
-                                     ssl=url.scheme == "https", settings=chroma_settings())
-        reopen = None
-    else:
-        settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-        client = chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings())
-        reopen = _reopen_persistent
-    started = time.perf_counter()
-    store = ChunkStore(client, settings.collection, reopen=reopen)
-    log.debug("opened Chroma store in %.2fs", time.perf_counter() - started)
-    return store

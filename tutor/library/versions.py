@@ -112,7 +112,7 @@ def backdated_warning(previous: Any, version: int, as_of: str) -> str:
     is in force from its own date; so a backdated version ends the one it replaces before that one
     began, and as-of questions can no longer reach it. That is right for a correction that applies
     from the earlier date, and wrong for a date typed by mistake: staff are told, in one line.
-    ``previous`` is the document's register record (a :class:`~tutor.library.store.DocumentRecord`).
+    ``previous`` is the document's register record (a :class:`~tutor.library.register.DocumentRecord`).
     """
     old, new = parse_date(getattr(previous, "as_of", "")), parse_date(as_of)
     if old is None or new is None or new >= old or version <= int(getattr(previous, "version", 0) or 0):

@@ -24,7 +24,7 @@ from tutor.errors import IngestLockedError, TutorError
 from tutor.library import lexical, versions
 from tutor.library.ingestion import CORPUS_ROOT, record_root
 from tutor.library.loaders import SUPPORTED
-from tutor.library.store import DocumentRecord
+from tutor.library.register import DocumentRecord
 from tutor.ui import guard, render
 from tutor.ui.services import Services
 from tutor.ui.uploads import UploadMeta, discard, save_upload

@@ -120,8 +120,8 @@ def make_services(settings: Settings, *, store: ChunkStore | None = None, embedd
                   tutor: Tutor | None = None, engine: Engine | None = None) -> Services:
     """Build (or take) every shared object. The embedding model itself loads on the first question."""
     from tutor.db import make_engine
+    from tutor.library.chroma import open_store
     from tutor.library.embeddings import make_embeddings
-    from tutor.library.store import open_store
 
     store = store or open_store(settings)
     embeddings = embeddings or make_embeddings(settings)
