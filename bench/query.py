@@ -35,7 +35,6 @@ from typing import Any
 
 import numpy as np
 
-from tutor.answers.extractive import quotable_sentences
 from tutor.answers.retrieval import HybridRetriever
 from tutor.answers.tutor import Tutor
 from tutor.library import lexical
@@ -43,7 +42,7 @@ from tutor.library.chroma import open_store
 from tutor.library.embeddings import LocalEmbeddings
 from tutor.library.lexical import LexicalCache
 from tutor.library.register import DocumentRecord
-from tutor.library.sentence_vectors import SentenceVectors
+from tutor.library.sentence_vectors import SentenceVectors, quotable_sentences
 from tutor.library.store import ChunkStore
 from tutor.settings import Settings
 from tutor.text import split_sentences

@@ -33,7 +33,8 @@ from tutor.eval.metrics import contains_key_fact, first_supporting_rank, from_go
 from tutor.eval.testset import TestItem, load_testset
 from tutor.library.chroma import chroma_settings, open_store
 from tutor.library.embeddings import LocalEmbeddings, make_embeddings
-from tutor.library.ingestion import Ingestor, doc_id_for
+from tutor.library.files import doc_id_for
+from tutor.library.ingestion import Ingestor
 from tutor.library.lexical import LexicalCache
 from tutor.settings import Settings
 

@@ -20,10 +20,11 @@ from tutor.errors import IngestLockedError
 from tutor.library.chroma import open_store
 from tutor.library.chunking import embed_header
 from tutor.library.embeddings import LocalEmbeddings
-from tutor.library.ingestion import Ingestor, IngestSummary
+from tutor.library.ingestion import Ingestor
 from tutor.library.lexical import LexicalIndex
 from tutor.library.register import Hit
 from tutor.library.store import ChunkStore
+from tutor.library.summary import IngestSummary
 from tutor.settings import Settings
 
 CHUNK_ID = re.compile(r"^(?P<doc>[^:]+):(?P<where>[a-z0-9-]+):(?P<index>\d+)$")

@@ -12,11 +12,10 @@ import pytest
 from helpers import all_chunks, sentence_rows
 
 from tutor.answers import extractive
-from tutor.answers.extractive import quotable_sentences
 from tutor.answers.tutor import Tutor
 from tutor.library.ingestion import Ingestor
 from tutor.library.lexical import LexicalCache
-from tutor.library.sentence_vectors import SentenceVectors, sentence_key
+from tutor.library.sentence_vectors import SentenceVectors, quotable_sentences, sentence_key
 from tutor.library.store import ChunkStore
 from tutor.library.versions import CURRENT, SUPERSEDED
 from tutor.settings import Settings

@@ -6,8 +6,9 @@ wording (share of the question's content terms they contain), near-duplicates ar
 chosen ones are put back in reading order (passage by passage, in the order the passage has them),
 except that the best sentence leads when it can stand on its own: the answer before its background.
 
-The passages' sentence vectors were made at ingestion (:func:`quotable_sentences` decides which sentences,
-for ingestion and for this module alike); only the question is embedded here, and only a sentence with
+The passages' sentence vectors were made at ingestion
+(:func:`~tutor.library.sentence_vectors.quotable_sentences` decides which sentences, for ingestion and for
+this module alike); only the question is embedded here, and only a sentence with
 no stored vector (an index ingested before they existed) is embedded at question time.
 """
 
@@ -25,8 +26,13 @@ from langchain_core.embeddings import Embeddings
 
 from tutor.answers.retrieval import Passage
 from tutor.library.embeddings import embed_matrix
-from tutor.library.sentence_vectors import SentenceVectors, sentence_key
-from tutor.text import content_terms, looks_like_instruction, split_sentences
+from tutor.library.sentence_vectors import (
+    MIN_QUOTABLE_WORDS,
+    SentenceVectors,
+    quotable_sentences,
+    sentence_key,
+)
+from tutor.text import content_terms
 
 if TYPE_CHECKING:
     from tutor.answers.lead import Selection
@@ -51,7 +57,7 @@ class Candidate:
 class ExtractiveConfig:
     max_sentences: int = 7
     max_words: int = 200
-    min_words: int = 5
+    min_words: int = MIN_QUOTABLE_WORDS
     semantic_weight: float = 0.6
     lexical_weight: float = 0.4
     passage_weight: float = 0.4  # bonus for sentences of higher-ranked passages: 1, 1/2, 1/3...
@@ -74,9 +80,6 @@ class ExtractiveConfig:
     idf_terms: bool = True
 
 
-#: Signposting that only makes sense inside the note ("The sections below explain...").
-_SIGNPOST = re.compile(r"\b(sections? (below|above)|following sections|this note|the note below|see below|"
-                       r"companion note|described (below|above))\b", re.IGNORECASE)
 _SPECIFIC = re.compile(r"\b\d[\d,.]*\b|\b[A-Z]{2,}\b")
 
 
@@ -102,18 +105,6 @@ _REFERS_BACK = re.compile(r"^\W*(it|its|this|that|these|those|they|their|such|he
 def _specificity(sentence: str) -> float:
     """Numbers, dates, acronyms and enumerations are what officials come for: a small bonus for each."""
     return min(0.1, 0.025 * len(_SPECIFIC.findall(sentence)) + 0.01 * sentence.count(","))
-
-
-def quotable_sentences(text: str, min_words: int = ExtractiveConfig.min_words) -> list[tuple[int, str]]:
-    """(position, sentence) for each sentence of a passage that an answer may quote.
-
-    Ingestion embeds exactly these (with the default ``min_words``) and the answerer considers exactly
-    these, so the two cannot drift apart: not a fragment, not a lead-in ending with ":", not an
-    instruction addressed to an AI, not signposting that only makes sense inside the note.
-    """
-    return [(position, sentence) for position, sentence in enumerate(split_sentences(text))
-            if len(sentence.split()) >= min_words and not sentence.rstrip().endswith(":")
-            and not looks_like_instruction(sentence) and not _SIGNPOST.search(sentence)]
 
 
 _fallback_logged = False

@@ -267,7 +267,7 @@ def read_note(path: Path, doc_id: str) -> NoteInfo:
 
 def discover_notes(corpus_dir: Path) -> dict[str, Path]:
     """Markdown notes under the corpus by the ``doc_id`` ingestion gives them (hidden folders skipped)."""
-    from tutor.library.ingestion import doc_id_for  # lazy: keeps this module light to import
+    from tutor.library.files import doc_id_for  # lazy: keeps this module light to import
 
     notes: dict[str, Path] = {}
     for path in sorted(corpus_dir.rglob("*.md")):

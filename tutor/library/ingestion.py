@@ -7,8 +7,8 @@ Here each document is prepared completely (parsed, chunked, embedded) before any
 :meth:`ChunkStore.replace_document` swaps it all-or-nothing.
 
 Besides its chunks, ingestion embeds every sentence the offline answerer may quote (see
-:func:`tutor.answers.extractive.quotable_sentences`) and stores those vectors with the chunk: that work used to
-fall on the first question that retrieved a passage (1.2 to 2.8 s on long PDF passages, issue #15).
+:func:`tutor.library.sentence_vectors.quotable_sentences`) and stores those vectors with the chunk: that work
+used to fall on the first question that retrieved a passage (1.2 to 2.8 s on long PDF passages, issue #15).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -32,16 +32,17 @@ from filelock import FileLock, Timeout
 from langchain_core.embeddings import Embeddings
 from tqdm import tqdm
 
-from tutor.answers.extractive import quotable_sentences
 from tutor.errors import DocumentError, IngestLockedError
 from tutor.library import lexical, versions
 from tutor.library.chunking import Chunk, Chunker
 from tutor.library.embeddings import embed_matrix
+from tutor.library.files import CORPUS_ROOT, doc_id_for, file_sha256, is_hidden, record_root
 from tutor.library.loaders import OcrOptions, kind_for, load_file
-from tutor.library.metadata import CATALOG_NAMES, catalog_entry, load_catalog, resolve
-from tutor.library.register import DocumentRecord
-from tutor.library.sentence_vectors import SentenceVectors
+from tutor.library.metadata import catalog_entry, load_catalog, resolve
+from tutor.library.register import DocumentRecord, next_version
+from tutor.library.sentence_vectors import SentenceVectors, quotable_sentences
 from tutor.library.store import ChunkStore
+from tutor.library.summary import FileResult, IngestSummary
 from tutor.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -53,77 +54,11 @@ EMBED_POOL = 256
 #: Files checked, parsed and chunked ahead of the pool being embedded. Parsing runs in child processes and
 #: storing in a writer thread, so both overlap with ``encode`` instead of leaving the model idle.
 PREPARE_AHEAD = 64
-CORPUS_ROOT = "@corpus"
 #: Bump when the choice of sentences the answerer quotes changes, so an unchanged file gets the new set
 #: of stored sentence vectors (version 1: the first index to store them at all).
 SENTENCE_VECTORS_VERSION = "1"
 
 Progress = Callable[[int, int, str], None]
-
-
-@dataclass
-class FileResult:
-    """What happened to one file."""
-
-    source: str
-    doc_id: str
-    action: str  # added | updated | unchanged | removed | failed
-    chunks: int = 0
-    pages: int = 0
-    reason: str = ""
-    #: One line content staff should read although the file went in (a backdated version).
-    warning: str = ""
-
-
-@dataclass
-class IngestSummary:
-    """The outcome of one run, as printed by the CLI and shown by the Library desk."""
-
-    files: list[FileResult] = field(default_factory=list)
-    seconds: float = 0.0
-    dry_run: bool = False
-
-    def count(self, action: str) -> int:
-        return sum(1 for f in self.files if f.action == action)
-
-    @property
-    def chunks_written(self) -> int:
-        return sum(f.chunks for f in self.files if f.action in {"added", "updated"})
-
-    @property
-    def pages(self) -> int:
-        return sum(f.pages for f in self.files if f.action in {"added", "updated"})
-
-    @property
-    def failures(self) -> list[FileResult]:
-        return [f for f in self.files if f.action == "failed"]
-
-    @property
-    def changed(self) -> bool:
-        return any(f.action in {"added", "updated", "removed"} for f in self.files)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "dry_run": self.dry_run,
-            **{a: self.count(a) for a in ("added", "updated", "unchanged", "removed", "failed")},
-            "chunks_written": self.chunks_written,
-            "pages": self.pages,
-            "seconds": round(self.seconds, 3),
-            "failures": [{"source": f.source, "reason": f.reason} for f in self.failures],
-            "files": [asdict(f) for f in self.files],
-        }
-
-    def text(self) -> str:
-        """Human summary: one line of counts, then one line per failure."""
-        verb = "Would ingest" if self.dry_run else "Ingested"
-        lines = [(
-            f"{verb} {len(self.files)} file(s) in {self.seconds:.1f} s: {self.count('added')} added, "
-            f"{self.count('updated')} updated, {self.count('unchanged')} unchanged, {self.count('removed')} removed, "
-            f"{self.count('failed')} failed; {self.chunks_written} chunks written."
-        )]
-        lines += [f"FAILED {f.source}: {f.reason}" for f in self.failures]
-        lines += [f"WARNING {f.source}: {f.warning}" for f in self.files if f.warning and f.action != "failed"]
-        return "\n".join(lines)
 
 
 @dataclass
@@ -143,31 +78,6 @@ class _Prepared:
     pages: int
     action: str
     warning: str = ""
-
-
-def _is_hidden(relative: Path) -> bool:
-    """Files and folders named ``_x`` or ``.x`` are not documents (catalogs, quiz banks, caches)."""
-    return any(part.startswith(("_", ".")) for part in relative.parts) or relative.name in CATALOG_NAMES
-
-
-def doc_id_for(source: str) -> str:
-    """``reports/OECD skills.pdf`` -> ``reports/oecd-skills``: stable, readable, free of ``:``."""
-    stem = Path(source).with_suffix("").as_posix()
-    return "/".join(p for p in (_slug_part(part) for part in stem.split("/")) if p)
-
-
-def _slug_part(part: str) -> str:
-    import re
-
-    return re.sub(r"[^a-z0-9._-]+", "-", part.lower()).strip("-.")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class Ingestor:
@@ -206,7 +116,7 @@ class Ingestor:
             files = sorted(p for p in given.rglob("*") if p.is_file()) if given.is_dir() else [given]
             for file in files:
                 relative = file.resolve().relative_to(root)
-                if given.is_dir() and _is_hidden(relative):
+                if given.is_dir() and is_hidden(relative):
                     continue
                 source = relative.as_posix()
                 doc_id = doc_id_for(source)
@@ -234,7 +144,7 @@ class Ingestor:
         if size > limit:
             raise DocumentError(f"file too large: {size / 1048576:.1f} MB > limit {self.settings.max_file_mb:g} MB "
                                 "(TUTOR_MAX_FILE_MB)")
-        return _sha256(candidate.path)
+        return file_sha256(candidate.path)
 
     def _prepare(self, candidate: _Candidate, content_sha: str, fingerprint: str, action: str,
                  previous: DocumentRecord | None = None) -> _Prepared:
@@ -245,7 +155,7 @@ class Ingestor:
         if meta["as_of"] and versions.parse_date(meta["as_of"]) is None:
             log.warning("%s: as_of %r is not a date; using the ingestion date", candidate.source, meta["as_of"])
         meta["as_of"] = versions.effective_date(meta["as_of"], _today()).isoformat()
-        version, history = _next_version(previous, content_sha, meta["as_of"])
+        version, history = next_version(previous, content_sha, meta["as_of"])
         warning = versions.backdated_warning(previous, version, meta["as_of"])
         if warning:
             log.warning("%s: %s", candidate.source, warning)
@@ -472,30 +382,3 @@ def _today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
-def _next_version(previous: DocumentRecord | None, content_sha: str,
-                  as_of: str) -> tuple[int, tuple[dict[str, Any], ...]]:
-    """The version number and history of a document's new text.
-
-    The same content with the same date, still current, is a re-index (new pipeline or settings), not a
-    new version. Anything else becomes version n+1, and version n joins the history under its archived
-    chunk ids (written by :meth:`ChunkStore.replace_documents`). The new version is in force from its own
-    date, so an earlier version still in force after that date (the new one is backdated) ends on it:
-    at most one version of a document answers for any day.
-    """
-    if previous is None:
-        return 1, ()
-    number = previous.version or 1
-    if (previous.content_sha256 == content_sha and previous.as_of == as_of
-            and previous.status != versions.RETIRED):
-        return number, previous.history
-    until = min(filter(None, (previous.retired_on, as_of)))
-    entry = {"version": number, "as_of": previous.as_of, "until": until, "content_sha256": previous.content_sha256,
-             "ingested_at": previous.ingested_at, "source": previous.source,
-             "chunk_ids": [versions.archived_id(cid, number) for cid in previous.chunk_ids]}
-    earlier = tuple({**old, "until": min(str(old.get("until") or as_of), as_of)} for old in previous.history)
-    return number + 1, (*earlier, entry)
-
-
-def record_root(record: DocumentRecord) -> str:
-    """Which folder a record was ingested from (``@corpus`` for the configured corpus)."""
-    return record.root or CORPUS_ROOT

@@ -168,3 +168,27 @@ def equalities(where: Metadata | None) -> list[tuple[str, Any]]:
         return []
     parts = where.get("$and", [where])
     return [(f, v) for part in parts for f, v in part.items() if not isinstance(v, dict)]
+
+
+def next_version(previous: DocumentRecord | None, content_sha: str,
+                  as_of: str) -> tuple[int, tuple[dict[str, Any], ...]]:
+    """The version number and history of a document's new text.
+
+    The same content with the same date, still current, is a re-index (new pipeline or settings), not a
+    new version. Anything else becomes version n+1, and version n joins the history under its archived
+    chunk ids (written by :meth:`ChunkStore.replace_documents`). The new version is in force from its own
+    date, so an earlier version still in force after that date (the new one is backdated) ends on it:
+    at most one version of a document answers for any day.
+    """
+    if previous is None:
+        return 1, ()
+    number = previous.version or 1
+    if (previous.content_sha256 == content_sha and previous.as_of == as_of
+            and previous.status != versions.RETIRED):
+        return number, previous.history
+    until = min(filter(None, (previous.retired_on, as_of)))
+    entry = {"version": number, "as_of": previous.as_of, "until": until, "content_sha256": previous.content_sha256,
+             "ingested_at": previous.ingested_at, "source": previous.source,
+             "chunk_ids": [versions.archived_id(cid, number) for cid in previous.chunk_ids]}
+    earlier = tuple({**old, "until": min(str(old.get("until") or as_of), as_of)} for old in previous.history)
+    return number + 1, (*earlier, entry)

@@ -17,12 +17,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from tutor.text import looks_like_instruction, split_sentences
+
+#: The fewest words of a sentence an answer may quote (the offline answerer's default ``min_words``).
+MIN_QUOTABLE_WORDS = 5
 #: Metadata keys of a stored row.
 _KEYS, _VECTORS, _DIM = "keys", "vectors", "dim"
 
@@ -68,3 +73,21 @@ class SentenceVectors:
         vectors = flat.reshape(len(keys), dim).astype(np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return cls(keys, vectors / np.where(norms > 0, norms, 1.0))
+
+
+#: Signposting that only makes sense inside the note ("The sections below explain...").
+_SIGNPOST = re.compile(r"\b(sections? (below|above)|following sections|this note|the note below|see below|"
+                       r"companion note|described (below|above))\b", re.IGNORECASE)
+
+
+
+def quotable_sentences(text: str, min_words: int = MIN_QUOTABLE_WORDS) -> list[tuple[int, str]]:
+    """(position, sentence) for each sentence of a passage that an answer may quote.
+
+    Ingestion embeds exactly these (with the default ``min_words``) and the answerer considers exactly
+    these, so the two cannot drift apart: not a fragment, not a lead-in ending with ":", not an
+    instruction addressed to an AI, not signposting that only makes sense inside the note.
+    """
+    return [(position, sentence) for position, sentence in enumerate(split_sentences(text))
+            if len(sentence.split()) >= min_words and not sentence.rstrip().endswith(":")
+            and not looks_like_instruction(sentence) and not _SIGNPOST.search(sentence)]

@@ -22,7 +22,7 @@ from filelock import FileLock, Timeout
 
 from tutor.errors import IngestLockedError, TutorError
 from tutor.library import lexical, versions
-from tutor.library.ingestion import CORPUS_ROOT, record_root
+from tutor.library.files import CORPUS_ROOT, record_root
 from tutor.library.loaders import SUPPORTED
 from tutor.library.register import DocumentRecord
 from tutor.ui import guard, render
