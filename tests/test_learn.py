@@ -27,9 +27,11 @@ from tests.factories import COUNTY_CLOUD_REVIEW
 from tutor import db
 from tutor.errors import TutorError
 from tutor.learning.cloze import BLANK
-from tutor.learning.curriculum import Citation, Curriculum, load_curriculum
-from tutor.learning.grading import Grade, normalise
+from tutor.learning.curriculum import Curriculum, load_curriculum
+from tutor.learning.grading import Grade
+from tutor.learning.models import Citation
 from tutor.learning.progress import ModuleProgress, ProgressStore
+from tutor.learning.wording import normalise
 from tutor.library.ingestion import Ingestor
 from tutor.library.store import ChunkStore
 from tutor.settings import Settings

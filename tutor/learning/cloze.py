@@ -2,7 +2,7 @@
 
 :func:`generate_cloze` blanks a key term, number or date in one sentence of a real chunk, offers three
 distractors of the same kind from other chunks, and returns the curriculum's own
-:class:`~tutor.learning.curriculum.Question` (``origin="cloze"``), so :func:`tutor.learning.grading.grade` marks it like a
+:class:`~tutor.learning.models.Question` (``origin="cloze"``), so :func:`tutor.learning.grading.grade` marks it like a
 curated question and its citation names the chunk, page or section.
 """
 
@@ -16,8 +16,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from tutor.learning.curriculum import Citation, Question
-from tutor.learning.grading import _contains, _sentences, normalise
+from tutor.learning.grading import _sentences
+from tutor.learning.models import Citation, Question
+from tutor.learning.wording import contains, normalise
 
 BLANK = "_____"
 
@@ -179,9 +180,9 @@ def _pick_distractors(
     options: list[tuple[str, str]] = []
     for kind, text, shape in pool:
         norm = normalise(text)
-        if kind != answer.kind or norm in seen or not norm or _contains(in_sentence, norm):
+        if kind != answer.kind or norm in seen or not norm or contains(in_sentence, norm):
             continue
-        if _contains(key, norm) or _contains(norm, key) or (value is not None and _value(text) == value):
+        if contains(key, norm) or contains(norm, key) or (value is not None and _value(text) == value):
             continue
         seen.add(norm)
         options.append((text, shape))

@@ -34,7 +34,8 @@ from typing import Any
 import gradio as gr
 
 from tutor.errors import TutorError
-from tutor.learning.curriculum import CurriculumError, Module
+from tutor.learning.curriculum import CurriculumError
+from tutor.learning.models import Module
 from tutor.ui import guard, render
 from tutor.ui.learn_desk import (
     NO_ACCOUNT,

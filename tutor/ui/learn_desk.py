@@ -16,9 +16,11 @@ from datetime import UTC, date, datetime
 from tutor.audit import AuditLog
 from tutor.errors import TutorError
 from tutor.learning.cloze import generate_cloze
-from tutor.learning.curriculum import Citation, Curriculum, Module, Question, load_curriculum
-from tutor.learning.grading import Grade, grade, normalise
+from tutor.learning.curriculum import Curriculum, load_curriculum
+from tutor.learning.grading import Grade, grade
+from tutor.learning.models import Citation, Module, Question
 from tutor.learning.progress import MASTERY_WINDOW, ModuleProgress, ProgressStore, StudyNext
+from tutor.learning.wording import normalise
 from tutor.library.store import ChunkStore
 from tutor.ui import render
 from tutor.ui.services import Services
