@@ -18,16 +18,8 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateTable
 
 from tutor.learning.curriculum import Curriculum, load_curriculum
-from tutor.learning.progress import (
-    MASTERY_WINDOW,
-    LearnerNameError,
-    ProgressStore,
-    answers,
-    learner_key,
-    learners,
-    metadata,
-    visits,
-)
+from tutor.learning.learners import LearnerNameError, answers, learner_key, learners, metadata, visits
+from tutor.learning.progress import MASTERY_WINDOW, ProgressStore
 from tutor.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -260,7 +260,7 @@ def _learner(name: str | None) -> str | None:
     """The learner key :mod:`tutor.learning.progress` uses, or ``None`` when no usable name was given."""
     if not name or not name.strip():
         return None
-    from tutor.learning.progress import LearnerNameError, learner_key
+    from tutor.learning.learners import LearnerNameError, learner_key
 
     try:
         return learner_key(name)

@@ -5,9 +5,9 @@ regard to case (``"  Jane  Wanjiru "`` and ``"jane wanjiru"`` are one learner). 
 and nothing else personal is stored: the learner key, the answers given (question id, right or wrong,
 when) and module visits. A learner can export all of it as CSV and delete all of it.
 
-Tables are SQLAlchemy Core with portable types and are created on first use, so the same code runs on
-the default SQLite file under ``TUTOR_DATA_DIR`` and on a PostgreSQL server shared by several replicas
-(``TUTOR_DATABASE_URL``). See :mod:`tutor.learning.curriculum` for how the Learn tab calls this module.
+Tables (:mod:`tutor.learning.learners`) are SQLAlchemy Core with portable types and are created on first
+use, so the same code runs on the default SQLite file under ``TUTOR_DATA_DIR`` and on a PostgreSQL server
+shared by several replicas (``TUTOR_DATABASE_URL``). See :mod:`tutor.learning.curriculum` for how the Learn tab calls this module.
 """
 
 from __future__ import annotations
@@ -16,23 +16,13 @@ import csv
 import io
 import logging
 import threading
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
-    Boolean,
-    Column,
-    DateTime,
     Engine,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
     delete,
     func,
     insert,
@@ -42,8 +32,17 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from tutor.db import create_tables
-from tutor.errors import TutorError
-from tutor.users.accounts import NAME_PATTERN
+from tutor.learning.learners import (
+    Learner,
+    answers,
+    as_utc,
+    display_name_of,
+    learner_key,
+    learners,
+    metadata,
+    utc_now,
+    visits,
+)
 
 if TYPE_CHECKING:
     from tutor.learning.curriculum import Curriculum
@@ -56,90 +55,6 @@ MASTERY_WINDOW = 10
 #: "mastered" needs at least this many answers in the window and this share right.
 MASTERED_MIN_ANSWERS = 5
 MASTERED_SHARE = 0.8
-MAX_NAME_LENGTH = 64
-
-metadata = MetaData()
-
-learners = Table(
-    "progress_learners",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("learner_key", String(MAX_NAME_LENGTH), nullable=False, unique=True),
-    Column("display_name", String(MAX_NAME_LENGTH), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("last_seen", DateTime(timezone=True), nullable=False),
-)
-
-answers = Table(
-    "progress_answers",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("learner_id", Integer, ForeignKey("progress_learners.id", ondelete="CASCADE"), nullable=False),
-    Column("module_id", String(80), nullable=False),
-    Column("question_id", String(120), nullable=False),
-    Column("correct", Boolean, nullable=False),
-    Column("answered_at", DateTime(timezone=True), nullable=False),
-    Index("ix_progress_answers_learner_module", "learner_id", "module_id", "id"),
-)
-
-visits = Table(
-    "progress_visits",
-    metadata,
-    Column("learner_id", Integer, ForeignKey("progress_learners.id", ondelete="CASCADE"), primary_key=True),
-    Column("module_id", String(80), primary_key=True),
-    Column("last_visit", DateTime(timezone=True), nullable=False),
-)
-
-
-class LearnerNameError(TutorError, ValueError):
-    """The name or staff number typed cannot identify a learner (empty, too long, odd characters)."""
-
-
-#: The characters an account name may have (a learner's record is kept under their account's name).
-_ALLOWED = NAME_PATTERN
-
-
-def _clean(name: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", name or "").split())
-
-
-def learner_key(name: str) -> str:
-    """The identity of a learner: the trimmed name or staff number, whitespace collapsed, case folded.
-
-    Raises :class:`LearnerNameError` with a message for the learner when it cannot be used.
-    """
-    cleaned = _clean(name)
-    if not cleaned:
-        raise LearnerNameError("Type your name or staff number to keep your progress.")
-    if len(cleaned) > MAX_NAME_LENGTH:
-        raise LearnerNameError(
-            f"Use at most {MAX_NAME_LENGTH} characters: your name or staff number is enough."
-        )
-    if not _ALLOWED.fullmatch(cleaned) or not any(ch.isalnum() for ch in cleaned):
-        raise LearnerNameError(
-            "Use only letters, digits, spaces and . ' / - @ + : a name, staff number or sign-on name."
-        )
-    return cleaned.casefold()
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes: they were stored as UTC."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-@dataclass(frozen=True)
-class Learner:
-    id: int
-    key: str
-    display_name: str
-    created_at: datetime
-    last_seen: datetime
 
 
 @dataclass(frozen=True)
@@ -189,7 +104,7 @@ class ProgressStore:
         curriculum: Curriculum | None = None,
         module_ids: Sequence[str] | None = None,
         window: int = MASTERY_WINDOW,
-        clock: Callable[[], datetime] = _now,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.engine = engine
         if module_ids is None:
@@ -231,7 +146,7 @@ class ProgressStore:
             with self.engine.begin() as conn:
                 conn.execute(
                     insert(learners).values(
-                        learner_key=key, display_name=_clean(name), created_at=now, last_seen=now
+                        learner_key=key, display_name=display_name_of(name), created_at=now, last_seen=now
                     )
                 )
         except IntegrityError:  # another replica or tab created it a moment ago
@@ -249,7 +164,7 @@ class ProgressStore:
 
     @staticmethod
     def _learner(row: Any) -> Learner:
-        created, seen = _utc(row.created_at), _utc(row.last_seen)
+        created, seen = as_utc(row.created_at), as_utc(row.last_seen)
         assert created is not None and seen is not None  # NOT NULL columns
         return Learner(row.id, row.learner_key, row.display_name, created, seen)
 
@@ -308,7 +223,7 @@ class ProgressStore:
                 for row in conn.execute(
                     select(visits.c.module_id, visits.c.last_visit).where(visits.c.learner_id == learner.id)
                 ):
-                    last[row.module_id] = _utc(row.last_visit)
+                    last[row.module_id] = as_utc(row.last_visit)
         extra = sorted((set(history) | set(last)) - set(self.module_ids))
         out = []
         for module_id in [*self.module_ids, *extra]:
@@ -400,7 +315,7 @@ class ProgressStore:
                 select(answers).where(answers.c.learner_id == learner.id).order_by(answers.c.id)
             )
             for row in rows:
-                answered = _utc(row.answered_at)
+                answered = as_utc(row.answered_at)
                 writer.writerow(
                     {
                         "record": "answer",
