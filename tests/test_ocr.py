@@ -17,7 +17,8 @@ from system import require_tesseract
 from tutor.errors import DocumentError
 from tutor.library.ingestion import Ingestor
 from tutor.library.loaders import OcrOptions, load_file
-from tutor.library.loaders.ocr import ocr_sections, read_pages
+from tutor.library.loaders.ocr import read_pages
+from tutor.library.loaders.ocr_text import ocr_sections
 from tutor.library.register import Hit
 from tutor.library.store import ChunkStore
 from tutor.settings import Settings
