@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tutor.answers.candidates import Candidate
 from tutor.answers.cues import (
     ANNOUNCE_PENALTY,
     CAUSE_BONUS,
@@ -14,7 +15,6 @@ from tutor.answers.cues import (
     cue,
     decision_words,
 )
-from tutor.answers.extractive import Candidate
 from tutor.answers.lead import lead_and_more
 from tutor.answers.understand import understand
 

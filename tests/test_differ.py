@@ -11,8 +11,8 @@ import pytest
 from factories import make_markdown
 from openai_stub import OpenAIStub
 
+from tutor.answers.candidates import Candidate
 from tutor.answers.differ import FRAME, dated_figures, differing, note
-from tutor.answers.extractive import Candidate
 from tutor.answers.lead import FACTOID_WORDS
 from tutor.answers.llm import make_chat_model
 from tutor.answers.tutor import Tutor

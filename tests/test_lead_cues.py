@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from tutor.answers.candidates import Candidate
 from tutor.answers.cues import (
     ABOUT_PENALTY,
     ANNOUNCE_PENALTY,
@@ -19,7 +20,6 @@ from tutor.answers.cues import (
     cue,
     members,
 )
-from tutor.answers.extractive import Candidate
 from tutor.answers.forms import asked_years, counts_only, list_form, list_items, names, places
 from tutor.answers.lead import echoes, introduces, is_heading, lead_and_more, predicate_terms
 from tutor.answers.understand import understand

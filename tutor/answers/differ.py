@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
-from tutor.answers.extractive import Candidate
+from tutor.answers.candidates import Candidate
 from tutor.answers.spans import _MONTH_NUMBER, _MONTHS, _YEAR
 from tutor.text import content_terms
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from tutor.answers.candidates import REFERS_BACK, Candidate
 from tutor.answers.retrieval import Passage
 from tutor.library.embeddings import embed_matrix
 from tutor.library.sentence_vectors import (
@@ -42,15 +43,6 @@ log = logging.getLogger(__name__)
 
 #: Reads the stored sentence vectors of a list of chunk ids (:meth:`tutor.library.store.ChunkStore.sentence_vectors`).
 SentenceSource = Callable[[Sequence[str]], Mapping[str, SentenceVectors]]
-
-
-@dataclass(frozen=True)
-class Candidate:
-    passage_index: int
-    position: int
-    text: str
-    score: float = 0.0
-    advice: bool = False
 
 
 @dataclass
@@ -95,11 +87,6 @@ def is_caption(sentence: str) -> bool:
 
 
 _FRAGMENT = re.compile(r"^(?![a-z]{1,4}[.)]\s)[a-z]")  # lower case, but not an item "b)", "iv." of a list
-
-#: A sentence that opens like this leans on the one before it, so it cannot open an answer.
-_REFERS_BACK = re.compile(r"^\W*(it|its|this|that|these|those|they|their|such|he|she|his|her|there|here|both|"
-                          r"also|however|but|and|so|then|thus|therefore|instead|meanwhile|similarly|likewise|"
-                          r"in addition|in contrast|for example|for instance|as a result|by contrast)\b", re.IGNORECASE)
 
 
 def _specificity(sentence: str) -> float:
@@ -283,7 +270,7 @@ class ExtractiveAnswerer:
             lead[cand.passage_index] = max(lead.get(cand.passage_index, -1.0), cand.score)
         ordered = sorted(picked, key=lambda c: (-lead[c.passage_index], c.passage_index, c.position))
         best = max(ordered, key=lambda c: c.score)
-        if best is not ordered[0] and not _REFERS_BACK.match(best.text):
+        if best is not ordered[0] and not REFERS_BACK.match(best.text):
             ordered.remove(best)
             ordered.insert(0, best)
         return ordered, ranked

@@ -17,9 +17,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from tutor.answers.candidates import REFERS_BACK, Candidate
 from tutor.answers.cues import EXPLAIN_INTRO_PENALTY, announces, cue, gives_list, wants_list
 from tutor.answers.differ import COUNT_QUESTION, DatedFigure, differing, note
-from tutor.answers.extractive import _REFERS_BACK, Candidate
 from tutor.answers.spans import find_span, latest_date, precision
 from tutor.answers.understand import Understanding
 from tutor.text import content_terms, split_sentences
@@ -204,7 +204,7 @@ def lead_score(cand: Candidate, understood: Understanding, best: float, context:
         if echoes(cand.text, understood):
             score -= ECHO_PENALTY
     score += cue(cand.text, understood, own_values(understood), context)
-    if _REFERS_BACK.match(cand.text) or _FRAGMENT.match(cand.text):
+    if REFERS_BACK.match(cand.text) or _FRAGMENT.match(cand.text):
         score -= REFERS_BACK_PENALTY
     if is_heading(cand.text):
         score -= HEADING_PENALTY
@@ -325,7 +325,7 @@ def _pairs(first: Candidate, second: Candidate) -> bool:
     """The next sentence joins the lead when it continues it: the same passage, right after it, or it leans
     back on it ("It was revised in 2024")."""
     same = second.passage_index == first.passage_index
-    return same and (second.position == first.position + 1 or bool(_REFERS_BACK.match(second.text)))
+    return same and (second.position == first.position + 1 or bool(REFERS_BACK.match(second.text)))
 
 
 def split_reply(reply: str, understood: Understanding) -> tuple[str, str, str]:
