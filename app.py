@@ -14,8 +14,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    from tutor.cli import setup_logging
-    from tutor.settings import Settings
+    from tutor.settings import Settings, setup_logging
     from tutor.ui.app import build_app, launch_app
     from tutor.ui.services import make_services
 

@@ -41,10 +41,10 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from tests.factories import wrap_lines
-from tutor.embeddings import LocalEmbeddings, make_embeddings
-from tutor.ingestion import Ingestor
+from tutor.library.chroma import chroma_settings, open_store
+from tutor.library.embeddings import LocalEmbeddings, make_embeddings
+from tutor.library.ingestion import Ingestor
 from tutor.settings import Settings
-from tutor.store import chroma_settings, open_store
 
 log = logging.getLogger("bench.ingest")
 REPO = Path(__file__).resolve().parent.parent
@@ -169,7 +169,7 @@ def measure_encode(model: LocalEmbeddings, texts: list[str], precision: str = "f
     if precision == "int8":
         model.embed_in(texts, precision)
     else:
-        from tutor.embeddings import _autocast
+        from tutor.library.embeddings import _autocast
 
         with _autocast(precision):
             model.model.encode(texts, batch_size=model.batch_size, normalize_embeddings=True,

@@ -35,16 +35,17 @@ from typing import Any
 
 import numpy as np
 
-from tutor import lexical
-from tutor.embeddings import LocalEmbeddings
-from tutor.extractive import quotable_sentences
-from tutor.lexical import LexicalCache
-from tutor.retrieval import HybridRetriever
-from tutor.sentence_vectors import SentenceVectors
+from tutor.answers.retrieval import HybridRetriever
+from tutor.answers.tutor import Tutor
+from tutor.library import lexical
+from tutor.library.chroma import open_store
+from tutor.library.embeddings import LocalEmbeddings
+from tutor.library.lexical import LexicalCache
+from tutor.library.register import DocumentRecord
+from tutor.library.sentence_vectors import SentenceVectors, quotable_sentences
+from tutor.library.store import ChunkStore
 from tutor.settings import Settings
-from tutor.store import ChunkStore, DocumentRecord, open_store
 from tutor.text import split_sentences
-from tutor.tutor import Tutor
 
 log = logging.getLogger("bench.query")
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +58,7 @@ PASSAGE_WORDS = (120, 170)
 
 def corpus_sentences() -> list[tuple[str, str]]:
     """(title, sentence) pairs from the starter corpus notes."""
-    from tutor.loaders.markdown import load_markdown
+    from tutor.library.loaders.markdown import load_markdown
 
     out = []
     for path in sorted((ROOT / "corpus").glob("*.md")):

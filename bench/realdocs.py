@@ -28,14 +28,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tutor.embeddings import LocalEmbeddings, make_embeddings
+from tutor.answers.retrieval import HybridRetriever
 from tutor.eval.metrics import contains_key_fact, first_supporting_rank, from_gold_source
 from tutor.eval.testset import TestItem, load_testset
-from tutor.ingestion import Ingestor, doc_id_for
-from tutor.lexical import LexicalCache
-from tutor.retrieval import HybridRetriever
+from tutor.library.chroma import chroma_settings, open_store
+from tutor.library.embeddings import LocalEmbeddings, make_embeddings
+from tutor.library.files import doc_id_for
+from tutor.library.ingestion import Ingestor
+from tutor.library.lexical import LexicalCache
 from tutor.settings import Settings
-from tutor.store import chroma_settings, open_store
 
 log = logging.getLogger(__name__)
 

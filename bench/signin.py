@@ -5,7 +5,7 @@ open kiosk (the baseline: no accounts, the guard lets everyone ask) and behind t
 in turn. Timed:
 
 * ``signin_login_ms``: one ``POST /login`` with the right password (Argon2id at
-  :data:`tutor.users.HASH_COSTS`, run in a worker thread), what a session pays once, before its first request;
+  :data:`tutor.users.accounts.HASH_COSTS`, run in a worker thread), what a session pays once, before its first request;
 * ``signin_check_ms``: the same check in process (throttle, Argon2id, the account's last sign-in), without
   HTTP and Gradio's login route;
 * ``signin_guard_ms``: the check every handler runs (account lookup + role check, SQLite), in process;
@@ -63,12 +63,12 @@ def _asks(client: Any, n: int) -> list[float]:
 def run() -> dict[str, Any]:
     from gradio_client import Client
 
-    from tutor.embeddings import make_embeddings
-    from tutor.ingestion import Ingestor
+    from tutor.library.chroma import open_store
+    from tutor.library.embeddings import make_embeddings
+    from tutor.library.ingestion import Ingestor
     from tutor.settings import Settings
-    from tutor.store import open_store
     from tutor.ui import guard
-    from tutor.users import Users
+    from tutor.users.accounts import Users
 
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus"

@@ -8,10 +8,10 @@ from typing import Any
 
 from argon2 import PasswordHasher
 
-from tutor.access import Access, parse_networks
-from tutor.throttle import Throttle
 from tutor.ui.services import Services
-from tutor.users import Users
+from tutor.users.access import Access, parse_networks
+from tutor.users.accounts import Users
+from tutor.users.throttle import Throttle
 
 PASSWORD = "a long pass phrase 42"
 PEOPLE = {"Amina Otieno": "learner", "Baraka Mwangi": "learner", "Chebet Content": "content",

@@ -15,11 +15,13 @@ import numpy as np
 import pytest
 from system import require_chromium
 
-from tutor.embeddings import LocalEmbeddings
-from tutor.ingestion import Ingestor
-from tutor.lexical import LexicalIndex
+from tutor.library.chroma import open_store
+from tutor.library.embeddings import LocalEmbeddings
+from tutor.library.ingestion import Ingestor
+from tutor.library.lexical import LexicalIndex
+from tutor.library.register import Hit
+from tutor.library.store import ChunkStore
 from tutor.settings import Settings
-from tutor.store import ChunkStore, Hit, open_store
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 

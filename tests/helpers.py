@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from tutor.store import ChunkStore
+from tutor.library.store import ChunkStore
 
 ChunkMap = dict[str, tuple[str, dict[str, Any]]]
 

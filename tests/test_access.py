@@ -1,6 +1,6 @@
 """Who may do what (issue 13): the role check behind every handler, the three ways in, and the throttle.
 
-Unit tests drive :class:`tutor.access.Access` on a real SQLite database; the sweep calls every function of
+Unit tests drive :class:`tutor.users.access.Access` on a real SQLite database; the sweep calls every function of
 the built app (private ones too: the browser calls them) as every role; the HTTP tests sign in to a real
 server with ``gradio_client`` and plain HTTP, as anyone on the campus network could.
 """
@@ -26,13 +26,13 @@ from factories import make_report_pdf
 from gradio.context import LocalContext
 from gradio_client import Client, handle_file
 
-from tutor.access import Access, AccessRefused, Visitor, parse_networks
-from tutor.curriculum import load_curriculum
 from tutor.errors import TutorError
-from tutor.progress import ProgressStore
+from tutor.learning.curriculum import load_curriculum
+from tutor.learning.progress import ProgressStore
 from tutor.settings import Settings
 from tutor.ui.app import build_app, launch_app
 from tutor.ui.services import Services, make_services
+from tutor.users.access import Access, AccessRefused, Visitor, parse_networks
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning",
                                         "ignore:.*(no_silent_downcasting|copy keyword).*")

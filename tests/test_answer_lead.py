@@ -15,18 +15,18 @@ import pytest
 from gradio_client import Client
 
 from tests.openai_stub import OpenAIStub
+from tutor.answers.llm import build_messages, make_chat_model
+from tutor.answers.spans import find_span, latest_date
+from tutor.answers.tutor import Tutor
+from tutor.answers.understand import understand
 from tutor.eval import metrics as m
 from tutor.eval.runner import run_testset
 from tutor.eval.testset import load_testset
-from tutor.lexical import LexicalCache
-from tutor.llm import build_messages, make_chat_model
+from tutor.library.chroma import open_store
+from tutor.library.lexical import LexicalCache
 from tutor.settings import Settings
-from tutor.spans import find_span, latest_date
-from tutor.store import open_store
 from tutor.text import split_sentences
-from tutor.tutor import Tutor
 from tutor.ui import render
-from tutor.understand import understand
 
 ASSENT = "On what date was the Computer Misuse and Cybercrimes Act assented to?"
 UNESCO = [{"role": "user", "content": "What is UNESCO's Recommendation on the Ethics of AI?"},
@@ -126,7 +126,7 @@ def test_an_explanation_gets_more_room_and_nothing_is_dropped(starter_tutor: Tut
 
 
 def _quotable_passages(tutor: Tutor, question: str) -> list[Any]:
-    from tutor.tutor import quotable
+    from tutor.answers.sources import quotable
 
     passages = quotable(tutor._retrieve(question, None, None))
     return quotable(passages + tutor._rest_of_top_document(passages))
@@ -248,7 +248,7 @@ def test_answer_leads_and_words_are_measured_and_gated(tmp_path: Path, ingested_
 
 
 def test_the_development_sets_carry_question_types() -> None:
-    from tutor.understand import QUESTION_TYPES
+    from tutor.answers.understand import QUESTION_TYPES
 
     for name in ("devset.jsonl", "realdocs_devset.jsonl"):
         items = load_testset(Path(__file__).parent / "data" / name)

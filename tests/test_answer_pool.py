@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from tests.factories import make_markdown
-from tutor.extractive import (
+from tutor.answers.extractive import (
     ExtractiveAnswerer,
     ExtractiveConfig,
     is_caption,
@@ -15,13 +15,14 @@ from tutor.extractive import (
     term_weights,
     unit_ranks,
 )
-from tutor.ingestion import Ingestor
-from tutor.lexical import LexicalCache
-from tutor.retrieval import Passage
+from tutor.answers.retrieval import Passage
+from tutor.answers.sources import best_covered_first
+from tutor.answers.tutor import Tutor
+from tutor.library.ingestion import Ingestor
+from tutor.library.lexical import LexicalCache
+from tutor.library.store import ChunkStore
 from tutor.settings import Settings
-from tutor.store import ChunkStore
 from tutor.text import content_terms
-from tutor.tutor import Tutor, best_covered_first
 
 COUNTIES = ["Baringo", "Bomet", "Bungoma", "Busia", "Embu", "Garissa", "Homa Bay", "Isiolo", "Kajiado", "Kakamega",
             "Kericho", "Kilifi", "Kirinyaga", "Kisii", "Kitui", "Kwale", "Laikipia", "Lamu", "Machakos", "Makueni",

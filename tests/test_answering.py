@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 
 from tests.openai_stub import OpenAIStub
+from tutor.answers.llm import make_chat_model
+from tutor.answers.retrieval import HybridRetriever, RetrievalConfig
+from tutor.answers.tutor import Tutor
 from tutor.events import AnswerDelta, Done, Notice, SourcesEvent
-from tutor.ingestion import Ingestor
-from tutor.lexical import LexicalCache
-from tutor.llm import make_chat_model
-from tutor.retrieval import HybridRetriever, RetrievalConfig
+from tutor.library.chroma import open_store
+from tutor.library.ingestion import Ingestor
+from tutor.library.lexical import LexicalCache
 from tutor.settings import Settings
-from tutor.store import open_store
 from tutor.text import split_sentences
-from tutor.tutor import Tutor
 
 NOTES = {
     "data-protection.md": """---
@@ -166,8 +166,8 @@ def test_a_new_subject_in_a_conversation_is_refused_with_the_conversation_topic_
 
 
 def test_the_answer_leads_with_its_best_sentence(embeddings: object) -> None:
-    from tutor.extractive import ExtractiveAnswerer
-    from tutor.retrieval import Passage
+    from tutor.answers.extractive import ExtractiveAnswerer
+    from tutor.answers.retrieval import Passage
 
     meta = {"doc_id": "dpa", "title": "Kenya Data Protection Act"}
     text = ("The Data Protection Act was signed in November 2019. Parliament approved its regulations in 2022. "

@@ -344,8 +344,8 @@ def test_upload_metadata_is_kept_for_ingest_py(staff_settings: Settings, tmp_pat
     meta = uploads.UploadMeta.clean(" County  paper ", "KSG", "2023", "https://example.org/paper")
     pdf = uploads.save_upload(staff_settings, make_report_pdf(tmp_path / "r.pdf"), meta=meta)
     note = uploads.save_upload(staff_settings, make_note(tmp_path / "n.md"), meta=meta)
-    from tutor.loaders.markdown import split_front_matter
-    from tutor.metadata import catalog_entry, load_catalog
+    from tutor.library.loaders.markdown import split_front_matter
+    from tutor.library.metadata import catalog_entry, load_catalog
 
     entry = catalog_entry(load_catalog(staff_settings.corpus_dir), pdf.source)
     assert entry == {"title": "County paper", "publisher": "KSG", "year": "2023", "url": "https://example.org/paper"}

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import insert, update
 from test_versions import QUESTION, V1, V2, circular
 
+from tutor.answers.tutor import Tutor
 from tutor.audit import AuditLog
 from tutor.audit.__main__ import main as audit_main
 from tutor.audit.log import audit_table
@@ -22,11 +23,10 @@ from tutor.audit.replay import read_records, replay, report
 from tutor.db import make_engine
 from tutor.eval.runner import run_testset
 from tutor.eval.testset import TestItem
-from tutor.ingestion import Ingestor
-from tutor.lexical import LexicalCache
+from tutor.library.ingestion import Ingestor
+from tutor.library.lexical import LexicalCache
+from tutor.library.store import ChunkStore
 from tutor.settings import Settings
-from tutor.store import ChunkStore
-from tutor.tutor import Tutor
 from tutor.ui import chat
 from tutor.ui.api import make_ask
 from tutor.ui.learn_desk import LearnDesk
@@ -123,7 +123,7 @@ def test_retention_purges_old_records(settings: Settings, tutor: Tutor) -> None:
 
 def test_a_learners_delete_my_data_deletes_their_answer_records(settings: Settings, tutor: Tutor,
                                                                 store: ChunkStore) -> None:
-    from tutor.progress import ProgressStore
+    from tutor.learning.progress import ProgressStore
 
     audit = AuditLog.from_settings(settings)
     done = tutor.answer(QUESTION)

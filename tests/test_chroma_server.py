@@ -15,11 +15,11 @@ import factories
 import pytest
 from helpers import all_chunks
 
-from tutor.embeddings import LocalEmbeddings
-from tutor.ingestion import Ingestor
+from tutor.library.chroma import open_store
+from tutor.library.embeddings import LocalEmbeddings
+from tutor.library.ingestion import Ingestor
+from tutor.library.versions import CURRENT, SUPERSEDED
 from tutor.settings import Settings
-from tutor.store import open_store
-from tutor.versions import CURRENT, SUPERSEDED
 
 pytestmark = [pytest.mark.server, pytest.mark.timeout(300)]
 

@@ -10,14 +10,15 @@ import time
 
 import pytest
 
-from tutor.chunking import Chunker, embed_header
-from tutor.embeddings import embed_matrix
+from tutor.answers.tutor import Tutor
 from tutor.events import Source
-from tutor.lexical import LexicalCache, rebuild
-from tutor.loaders.base import Section
+from tutor.library.chroma import open_store
+from tutor.library.chunking import Chunker, embed_header
+from tutor.library.embeddings import embed_matrix
+from tutor.library.lexical import LexicalCache, rebuild
+from tutor.library.loaders.base import Section
+from tutor.library.register import DocumentRecord
 from tutor.settings import Settings
-from tutor.store import DocumentRecord, open_store
-from tutor.tutor import Tutor
 from tutor.ui.render import source_card
 
 TITLE = "Data Protection (General) Regulations, 2021"

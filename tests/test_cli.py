@@ -19,8 +19,8 @@ import factories
 import pytest
 from filelock import FileLock
 
+from tutor.library.chroma import open_store
 from tutor.settings import Settings
-from tutor.store import open_store
 
 REPO = Path(__file__).resolve().parents[1]
 SUMMARY_KEYS = {"dry_run", "added", "updated", "unchanged", "removed", "failed", "chunks_written", "pages",
@@ -94,7 +94,7 @@ def test_a_run_that_changes_the_library_is_in_the_staff_record(workspace: Worksp
     import getpass
 
     from tutor.db import make_engine
-    from tutor.users import staff_actions
+    from tutor.users.accounts import staff_actions
 
     factories.make_note(workspace.corpus / "second.md")
     assert ingest(workspace).returncode == 0

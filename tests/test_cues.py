@@ -1,4 +1,4 @@
-"""What in a sentence answers a yes/no, an explanation or a list question (tutor/cues.py), and how the lead
+"""What in a sentence answers a yes/no, an explanation or a list question (tutor/answers/cues.py), and how the lead
 uses it: each cue checked on sentences from the starter library and the real documents, and the lead's
 choice between an on-topic sentence and the one that answers."""
 
@@ -6,10 +6,17 @@ from __future__ import annotations
 
 import pytest
 
-from tutor.cues import ANNOUNCE_PENALTY, CAUSE_BONUS, DECISION_BONUS, OWN_NUMBER_BONUS, cue, decision_words
-from tutor.extractive import Candidate
-from tutor.lead import lead_and_more
-from tutor.understand import understand
+from tutor.answers.candidates import Candidate
+from tutor.answers.cues import (
+    ANNOUNCE_PENALTY,
+    CAUSE_BONUS,
+    DECISION_BONUS,
+    OWN_NUMBER_BONUS,
+    cue,
+    decision_words,
+)
+from tutor.answers.lead import lead_and_more
+from tutor.answers.understand import understand
 
 LOCAL = "Does Kenya require all data to be stored locally, according to the article on cross-border transfers?"
 ADHERE = ("Before embarking on any cross-border data transfer, data controllers and processors in Kenya must "
@@ -36,7 +43,7 @@ def test_the_yes_no_lead_is_the_sentence_that_decides(monkeypatch: pytest.Monkey
     adhere, blanket = Candidate(0, 0, ADHERE, 0.85), Candidate(1, 0, BLANKET, 1.0)
     assert cue(BLANKET, understood) == DECISION_BONUS and cue(ADHERE, understood) == 0.0
     assert lead_and_more([blanket, adhere], [blanket, adhere], understood).lead[0] == blanket
-    monkeypatch.setattr("tutor.cues.DECISION_BONUS", 0.0)
+    monkeypatch.setattr("tutor.answers.cues.DECISION_BONUS", 0.0)
     assert lead_and_more([blanket, adhere], [blanket, adhere], understood).lead[0] == adhere
 
 

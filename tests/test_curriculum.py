@@ -14,21 +14,14 @@ import pytest
 import yaml
 
 from tests.factories import COUNTY_CLOUD_REVIEW, REPORT_PAGES, make_pdf
-from tutor.cloze import BLANK, cloze_from_chunks, generate_cloze
-from tutor.curriculum import (
-    CURRICULUM_DIR,
-    OECD_SKILL_GROUPS,
-    UNESCO_AREAS,
-    Citation,
-    Curriculum,
-    CurriculumError,
-    Question,
-    load_curriculum,
-)
-from tutor.grading import Grade, check_options, check_support, grade, normalise
-from tutor.ingestion import Ingestor
-from tutor.loaders.markdown import split_front_matter
-from tutor.store import ChunkStore
+from tutor.learning.cloze import BLANK, cloze_from_chunks, generate_cloze
+from tutor.learning.curriculum import CURRICULUM_DIR, Curriculum, CurriculumError, load_curriculum
+from tutor.learning.grading import Grade, check_options, check_support, grade
+from tutor.learning.models import OECD_SKILL_GROUPS, UNESCO_AREAS, Citation, Question
+from tutor.learning.wording import normalise
+from tutor.library.ingestion import Ingestor
+from tutor.library.loaders.markdown import split_front_matter
+from tutor.library.store import ChunkStore
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 NOTES = sorted(p for p in CORPUS.glob("*.md"))

@@ -11,17 +11,17 @@ import pytest
 from factories import make_markdown
 from openai_stub import OpenAIStub
 
-from tutor.differ import FRAME, dated_figures, differing, note
+from tutor.answers.candidates import Candidate
+from tutor.answers.differ import FRAME, dated_figures, differing, note
+from tutor.answers.lead import FACTOID_WORDS
+from tutor.answers.llm import make_chat_model
+from tutor.answers.tutor import Tutor
 from tutor.eval.metrics import word_count
-from tutor.extractive import Candidate
-from tutor.ingestion import Ingestor
-from tutor.lead import FACTOID_WORDS
-from tutor.lexical import LexicalCache
-from tutor.llm import make_chat_model
+from tutor.library.chroma import open_store
+from tutor.library.ingestion import Ingestor
+from tutor.library.lexical import LexicalCache
 from tutor.settings import Settings
-from tutor.store import open_store
 from tutor.text import content_terms, split_sentences
-from tutor.tutor import Tutor
 
 GROWTH = ("In short, eCitizen grew from more than 5,000 services (June 2023) to 10,513 (as of 4 Oct 2023) and "
           "then to 22,510 services from 583 agencies (as of 7 Dec 2025).")

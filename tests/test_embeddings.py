@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tutor import embeddings as emb
-from tutor.embeddings import BF16_MIN_COSINE, PRECISION_SAMPLE, LocalEmbeddings
 from tutor.errors import TutorError
-from tutor.ingestion import Ingestor
+from tutor.library import embeddings as emb
+from tutor.library.chroma import open_store
+from tutor.library.embeddings import BF16_MIN_COSINE, PRECISION_SAMPLE, LocalEmbeddings
+from tutor.library.ingestion import Ingestor
 from tutor.settings import Settings
-from tutor.store import open_store
 
 TEXTS = [
     f"County {n} digitised {n * 7} services and trained {n * 40} officers in data protection and cloud security."

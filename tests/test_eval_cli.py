@@ -19,15 +19,15 @@ from typing import Any
 import pytest
 from factories import make_markdown
 
-from tutor.embeddings import LocalEmbeddings
+from tutor.answers.retrieval import HybridRetriever, Passage
+from tutor.answers.tutor import Tutor
 from tutor.eval.cli import build_parser, main
 from tutor.eval.testset import load_testset
-from tutor.ingestion import Ingestor
-from tutor.lexical import LexicalCache
-from tutor.retrieval import HybridRetriever, Passage
+from tutor.library.chroma import open_store
+from tutor.library.embeddings import LocalEmbeddings
+from tutor.library.ingestion import Ingestor
+from tutor.library.lexical import LexicalCache
 from tutor.settings import Settings
-from tutor.store import open_store
-from tutor.tutor import Tutor
 
 REPO = Path(__file__).resolve().parents[1]
 DESIGN_METRICS = {"hit_at_k", "mrr", "key_fact_recall", "citation_precision", "refusal_accuracy",

@@ -76,7 +76,7 @@ def test_source_matches_doc_ids_file_names_and_paths() -> None:
 
 
 def test_gold_slug_is_the_ingestion_doc_id() -> None:
-    from tutor.ingestion import doc_id_for
+    from tutor.library.files import doc_id_for
 
     for name in ("reports/OECD Skills 2024.pdf", "Notes/eCitizen (draft).docx", "plain.md", "a.b.c.txt"):
         assert m.source_matches(name, doc_id_for(name)), name

@@ -18,11 +18,12 @@ import pytest
 from factories import make_markdown, make_note
 from serving import REPO, subprocess_env
 
-from tutor.embeddings import LocalEmbeddings
-from tutor.ingestion import Ingestor
-from tutor.lexical import LexicalCache, LexicalIndex
+from tutor.library.chroma import open_store
+from tutor.library.embeddings import LocalEmbeddings
+from tutor.library.ingestion import Ingestor
+from tutor.library.lexical import LexicalCache, LexicalIndex
+from tutor.library.store import ChunkStore
 from tutor.settings import Settings
-from tutor.store import ChunkStore, open_store
 
 MANGROVE = ("# Lamu mangrove survey\n\n## Findings\n\nThe Lamu mangrove survey counted 3,917 hectares of restored "
             "mangrove forest along the Kenyan coast in the last monitoring season.\n")
@@ -67,7 +68,7 @@ def test_a_cache_with_a_folder_of_its_own_rebuilds_from_the_store(settings: Sett
 
     # A restarted replica loads its saved copy instead of rebuilding it.
     restarted = LexicalCache(replica_root).follow(store, check_interval_s=0)
-    with caplog.at_level(logging.INFO, logger="tutor.lexical"):
+    with caplog.at_level(logging.INFO, logger="tutor.library.lexical"):
         assert restarted.get() is not None
     assert "loading BM25 index" in caplog.text and "rebuilt" not in caplog.text
 

@@ -23,10 +23,10 @@ from factories import make_markdown
 from gradio_client import Client
 from serving import REPO, app_process, subprocess_env
 
-from tutor.embeddings import LocalEmbeddings
-from tutor.ingestion import Ingestor
+from tutor.library.chroma import open_store
+from tutor.library.embeddings import LocalEmbeddings
+from tutor.library.ingestion import Ingestor
 from tutor.settings import Settings
-from tutor.store import open_store
 
 pytestmark = [pytest.mark.server, pytest.mark.timeout(900),
               pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning")]

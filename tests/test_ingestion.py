@@ -16,13 +16,16 @@ import pytest
 from filelock import FileLock
 from helpers import all_chunks, index_state, sentence_rows, vectors
 
-from tutor.chunking import embed_header
-from tutor.embeddings import LocalEmbeddings
 from tutor.errors import IngestLockedError
-from tutor.ingestion import Ingestor, IngestSummary
-from tutor.lexical import LexicalIndex
+from tutor.library.chroma import open_store
+from tutor.library.chunking import embed_header
+from tutor.library.embeddings import LocalEmbeddings
+from tutor.library.ingestion import Ingestor
+from tutor.library.lexical import LexicalIndex
+from tutor.library.register import Hit
+from tutor.library.store import ChunkStore
+from tutor.library.summary import IngestSummary
 from tutor.settings import Settings
-from tutor.store import ChunkStore, Hit, open_store
 
 CHUNK_ID = re.compile(r"^(?P<doc>[^:]+):(?P<where>[a-z0-9-]+):(?P<index>\d+)$")
 REQUIRED_META = ("doc_id", "source", "title", "publisher", "year", "url", "chunk_index", "content_sha256")

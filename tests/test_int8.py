@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from tests.test_embeddings import ingest_in
-from tutor import embeddings as emb
-from tutor import int8
-from tutor.embeddings import INT8_MIN_COSINE, PRECISION_SAMPLE, LocalEmbeddings
+from tutor.library import embeddings as emb
+from tutor.library import int8
+from tutor.library.embeddings import INT8_MIN_COSINE, PRECISION_SAMPLE, LocalEmbeddings
 from tutor.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -117,7 +117,7 @@ events = []
 REACHING_OUT = {"socket.connect", "socket.getaddrinfo", "socket.gethostbyname", "socket.sendto", "socket.sendmsg"}
 sys.addaudithook(lambda event, args: events.append(event) if event in REACHING_OUT else None)
 from pathlib import Path
-from tutor.embeddings import LocalEmbeddings
+from tutor.library.embeddings import LocalEmbeddings
 texts = [line for line in sys.stdin.read().splitlines() if line]
 embeddings = LocalEmbeddings("all-MiniLM-L6-v2", corpus_precision="int8", int8_dir=Path(sys.argv[1]))
 embeddings.embed_corpus(texts)

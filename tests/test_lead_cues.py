@@ -1,5 +1,5 @@
 """The cues that make a list, a person, a place and an account question lead with what answers it
-(tutor/cues.py, and the sentence forms it reads in tutor/forms.py; issue 14): a list of the thing asked
+(tutor/answers/cues.py, and the sentence forms it reads in tutor/answers/forms.py; issue 14): a list of the thing asked
 for, a name of a body or a person, place names, and not a sentence that only says what a document is
 about. Each rule is checked on sentences shaped like the development sets' (in the team's words), then
 through the lead's choice between two candidates."""
@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from tutor.cues import (
+from tutor.answers.candidates import Candidate
+from tutor.answers.cues import (
     ABOUT_PENALTY,
     ANNOUNCE_PENALTY,
     FIGURE_BONUS,
@@ -19,10 +20,9 @@ from tutor.cues import (
     cue,
     members,
 )
-from tutor.extractive import Candidate
-from tutor.forms import asked_years, counts_only, list_form, list_items, names, places
-from tutor.lead import echoes, introduces, is_heading, lead_and_more, predicate_terms
-from tutor.understand import understand
+from tutor.answers.forms import asked_years, counts_only, list_form, list_items, names, places
+from tutor.answers.lead import echoes, introduces, is_heading, lead_and_more, predicate_terms
+from tutor.answers.understand import understand
 
 DIMENSIONS = "What are the dimensions of UNESCO's AI competency framework for students?"
 

@@ -25,14 +25,16 @@ from gradio_client import Client
 
 from tests.factories import COUNTY_CLOUD_REVIEW
 from tutor import db
-from tutor.cloze import BLANK
-from tutor.curriculum import Citation, Curriculum, load_curriculum
 from tutor.errors import TutorError
-from tutor.grading import Grade, normalise
-from tutor.ingestion import Ingestor
-from tutor.progress import ModuleProgress, ProgressStore
+from tutor.learning.cloze import BLANK
+from tutor.learning.curriculum import Curriculum, load_curriculum
+from tutor.learning.grading import Grade
+from tutor.learning.models import Citation
+from tutor.learning.progress import ModuleProgress, ProgressStore
+from tutor.learning.wording import normalise
+from tutor.library.ingestion import Ingestor
+from tutor.library.store import ChunkStore
 from tutor.settings import Settings
-from tutor.store import ChunkStore
 from tutor.ui.app import build_app, launch_app
 from tutor.ui.learn import LearnView
 from tutor.ui.learn_desk import (

@@ -9,11 +9,11 @@ from pathlib import Path
 import factories
 import pytest
 
-from tutor.chunking import MAX_HEADER_TOKENS, Chunker
-from tutor.embeddings import LocalEmbeddings
 from tutor.errors import DocumentError
-from tutor.loaders import Section, load_file
-from tutor.loaders.pdf import strip_running_lines, tidy_page_text
+from tutor.library.chunking import MAX_HEADER_TOKENS, Chunker
+from tutor.library.embeddings import LocalEmbeddings
+from tutor.library.loaders import Section, load_file
+from tutor.library.loaders.pdf import strip_running_lines, tidy_page_text
 
 
 def reason(path: Path, **limits: float) -> str:

@@ -15,11 +15,13 @@ import pytest
 from system import require_tesseract
 
 from tutor.errors import DocumentError
-from tutor.ingestion import Ingestor
-from tutor.loaders import OcrOptions, load_file
-from tutor.loaders.ocr import ocr_sections, read_pages
+from tutor.library.ingestion import Ingestor
+from tutor.library.loaders import OcrOptions, load_file
+from tutor.library.loaders.ocr import read_pages
+from tutor.library.loaders.ocr_text import ocr_sections
+from tutor.library.register import Hit
+from tutor.library.store import ChunkStore
 from tutor.settings import Settings
-from tutor.store import ChunkStore, Hit
 
 Search = Callable[[str, int], list[Hit]]
 REALDOCS = Path(os.environ.get("MWALIMU_REALDOCS") or Path(__file__).resolve().parents[1].parent / "shared" / "realdocs")

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from tests import factories
-from tutor.loaders import load_file
-from tutor.loaders.base import LoadedDocument, Section
-from tutor.loaders.pdf import load_pdf
-from tutor.loaders.pdf_layout import fix_glyphs
-from tutor.loaders.pdf_paragraphs import join_lines
+from tutor.library.loaders import load_file
+from tutor.library.loaders.base import LoadedDocument, Section
+from tutor.library.loaders.pdf import load_pdf
+from tutor.library.loaders.pdf_layout import fix_glyphs
+from tutor.library.loaders.pdf_paragraphs import join_lines
 
 REALDOCS = Path(os.environ.get("MWALIMU_REALDOCS") or Path(__file__).resolve().parents[1].parent / "shared" / "realdocs")
 DGI = "oecd-2023-digital-government-index.pdf"

@@ -17,17 +17,9 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateTable
 
-from tutor.curriculum import Curriculum, load_curriculum
-from tutor.progress import (
-    MASTERY_WINDOW,
-    LearnerNameError,
-    ProgressStore,
-    answers,
-    learner_key,
-    learners,
-    metadata,
-    visits,
-)
+from tutor.learning.curriculum import Curriculum, load_curriculum
+from tutor.learning.learners import LearnerNameError, answers, learner_key, learners, metadata, visits
+from tutor.learning.progress import MASTERY_WINDOW, ProgressStore
 from tutor.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -188,7 +180,7 @@ def test_progress_survives_a_restart(
 
     # A real restart: a fresh Python process reads the same file through the public API.
     script = (
-        "import json; from tutor.settings import Settings; from tutor.progress import ProgressStore;"
+        "import json; from tutor.settings import Settings; from tutor.learning.progress import ProgressStore;"
         "s = ProgressStore.from_settings(Settings(), None);"
         "p = s.module_progress('NJERI KAMAU');"
         "print(json.dumps([[r.module_id, r.attempts, r.correct, r.mastery, r.last_visit.isoformat()]"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tutor.question import analyse, answer_type, states_answer
+from tutor.answers.question import analyse, answer_type, states_answer
 
 
 @pytest.mark.parametrize(("question", "kind"), [

@@ -25,13 +25,13 @@ import pytesseract
 import pytest
 from conftest import MODEL_NAME
 
-from tutor.embeddings import LocalEmbeddings
 from tutor.eval.cli import main
 from tutor.eval.metrics import fact_stated
 from tutor.eval.testset import TestItem, load_testset
-from tutor.ingestion import Ingestor
+from tutor.library.chroma import open_store
+from tutor.library.embeddings import LocalEmbeddings
+from tutor.library.ingestion import Ingestor
 from tutor.settings import Settings
-from tutor.store import open_store
 
 REPO = Path(__file__).resolve().parents[1]
 REALDOCS = Path(os.environ.get("MWALIMU_REALDOCS") or REPO.parent / "shared" / "realdocs")

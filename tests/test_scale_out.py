@@ -25,15 +25,15 @@ from gradio_client import Client, handle_file
 from serving import AppProcess, chroma_server, postgres_bin, postgres_server, start_app
 from system import require_postgresql
 
-from tutor.curriculum import load_curriculum
 from tutor.db import driver_url, make_engine
-from tutor.embeddings import LocalEmbeddings
-from tutor.ingestion import Ingestor
-from tutor.progress import ProgressStore
+from tutor.learning.curriculum import load_curriculum
+from tutor.learning.progress import ProgressStore
+from tutor.library.chroma import open_store
+from tutor.library.embeddings import LocalEmbeddings
+from tutor.library.ingestion import Ingestor
 from tutor.settings import Settings
-from tutor.store import open_store
-from tutor.throttle import Throttle
 from tutor.ui.feedback import FeedbackStore, SettingsSnapshot
+from tutor.users.throttle import Throttle
 
 pytestmark = [
     pytest.mark.server,

@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from tutor.db import make_engine
 from tutor.settings import Settings
-from tutor.throttle import FREE_TRIES, Throttle, blocked_until
-from tutor.users import AccountError, Users, accounts
-from tutor.users_cli import main
+from tutor.users.accounts import AccountError, Users, accounts
+from tutor.users.cli import main
+from tutor.users.throttle import FREE_TRIES, Throttle, blocked_until
 
 PASSWORD = "correct horse battery"
 REPO = Path(__file__).resolve().parents[1]

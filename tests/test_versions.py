@@ -15,14 +15,14 @@ import factories
 import pytest
 from helpers import all_chunks
 
+from tutor.answers.tutor import Tutor
 from tutor.errors import TutorError
-from tutor.ingestion import Ingestor
-from tutor.lexical import LexicalCache, LexicalIndex
+from tutor.library.ingestion import Ingestor
+from tutor.library.lexical import LexicalCache, LexicalIndex
+from tutor.library.store import ChunkStore
+from tutor.library.versions import AsOfError
 from tutor.settings import Settings
-from tutor.store import ChunkStore
-from tutor.tutor import Tutor
 from tutor.ui.api import make_ask
-from tutor.versions import AsOfError
 
 QUESTION = "What must county officers do with the cloud hosting register?"
 
@@ -194,7 +194,7 @@ def test_diff_shows_sections_added_and_the_changed_sentences(ingestor: Ingestor,
                                                              store: ChunkStore, monkeypatch: pytest.MonkeyPatch,
                                                              capsys: pytest.CaptureFixture[str]) -> None:
     from tutor.cli import ingest_main
-    from tutor.diff import diff_versions
+    from tutor.library.diff import diff_versions
 
     circular(settings.corpus_dir, V1, "2023-01-01")
     ingestor.run()

@@ -18,12 +18,12 @@ from gradio_client import Client
 from helpers import all_chunks
 from test_versions import QUESTION, V1, V2, V3, FailingUpsert, circular
 
-from tutor import versions
-from tutor.ingestion import Ingestor
-from tutor.lexical import LexicalCache
+from tutor.answers.tutor import Tutor
+from tutor.library import versions
+from tutor.library.ingestion import Ingestor
+from tutor.library.lexical import LexicalCache
+from tutor.library.store import ChunkStore
 from tutor.settings import Settings
-from tutor.store import ChunkStore
-from tutor.tutor import Tutor
 from tutor.ui import library, render
 from tutor.ui.app import build_app, launch_app
 from tutor.ui.services import Services, make_services
@@ -131,7 +131,7 @@ def test_a_backdated_version_is_current_warned_about_and_ends_the_older_ones(
         two_versions: Ingestor, tutor: Tutor, store: ChunkStore, settings: Settings,
         caplog: pytest.LogCaptureFixture) -> None:
     circular(settings.corpus_dir, V3, "2024-01-01")  # dated before version 2 (2025-03-01)
-    with caplog.at_level(logging.WARNING, logger="tutor.ingestion"):
+    with caplog.at_level(logging.WARNING, logger="tutor.library.ingestion"):
         summary = two_versions.run()
     result = next(f for f in summary.files if f.source == "circular.md")
     assert result.action == "updated" and result.warning.startswith(

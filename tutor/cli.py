@@ -10,16 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from tutor.errors import TutorError
+from tutor.settings import setup_logging
 
 log = logging.getLogger("tutor")
-
-
-def setup_logging(verbose: bool = False) -> None:
-    """Log to stderr: stdout stays clean for the summary (and for ``--json``)."""
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "chromadb", "sentence_transformers", "urllib3", "filelock"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def ingest_parser() -> argparse.ArgumentParser:
@@ -42,10 +35,10 @@ def ingest_main(argv: list[str] | None = None) -> int:
     """Exit status: 0 all good, 1 some file failed, 2 the run could not start (lock, store...)."""
     args = ingest_parser().parse_args(argv)
     setup_logging(args.verbose)
-    from tutor.embeddings import make_embeddings
-    from tutor.ingestion import Ingestor
+    from tutor.library.chroma import open_store
+    from tutor.library.embeddings import make_embeddings
+    from tutor.library.ingestion import Ingestor
     from tutor.settings import Settings
-    from tutor.store import open_store
 
     settings = Settings()
     if args.diff:
@@ -76,7 +69,7 @@ def _record_change(settings: Any, summary: Any, subject: str) -> None:
         return
     try:
         from tutor.db import make_engine
-        from tutor.users import record_action
+        from tutor.users.accounts import record_action
 
         detail = ", ".join(f"{n} {a}" for a, n in counts.items())
         record_action(make_engine(settings), f"cli:{getpass.getuser()}", "ingest", subject[-64:], detail)
@@ -86,8 +79,8 @@ def _record_change(settings: Any, summary: Any, subject: str) -> None:
 
 def _diff(settings: object, doc_id: str) -> int:
     """``ingest.py --diff DOC``: print the change between the two newest versions (no model is loaded)."""
-    from tutor.diff import diff_versions
-    from tutor.store import open_store
+    from tutor.library.chroma import open_store
+    from tutor.library.diff import diff_versions
 
     try:
         report = diff_versions(open_store(settings), doc_id)  # type: ignore[arg-type]

@@ -107,7 +107,7 @@ class Done:
     notices: tuple[str, ...] = ()
     #: The rest of what was relevant, with its [n] markers ("More from the sources"): never dropped.
     more: str = ""
-    #: What the question asked for (:data:`tutor.understand.QUESTION_TYPES`).
+    #: What the question asked for (:data:`tutor.answers.understand.QUESTION_TYPES`).
     question_type: str = ""
     #: The exact answer ("16 November 2020") as the lead sentence words it; empty when none was found.
     span: str = ""

@@ -6,6 +6,8 @@ environment on its own, so tests can build isolated settings per test.
 
 from __future__ import annotations
 
+import logging
+import sys
 from pathlib import Path
 from typing import Literal
 
@@ -122,3 +124,11 @@ class Settings(BaseSettings):
     def lock_path(self) -> Path:
         """Lock file that serialises ingestion runs."""
         return self.data_dir / "ingest.lock"
+
+
+def setup_logging(verbose: bool = False) -> None:
+    """Log to stderr: stdout stays clean for the summary (and for ``--json``)."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "chromadb", "sentence_transformers", "urllib3", "filelock"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -25,7 +25,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Exit status: 0 done (replay: nothing changed), 1 replay found changed answers, 2 bad input."""
-    from tutor.cli import setup_logging
+    from tutor.settings import setup_logging
 
     args = parser().parse_args(argv)
     setup_logging()
@@ -50,10 +50,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _replay(settings: object, file: Path, as_json: bool) -> int:
+    from tutor.answers.tutor import Tutor
     from tutor.audit.replay import read_records, replay, report
-    from tutor.embeddings import make_embeddings
-    from tutor.store import open_store
-    from tutor.tutor import Tutor
+    from tutor.library.chroma import open_store
+    from tutor.library.embeddings import make_embeddings
 
     if not file.exists():
         log.error("no such file: %s", file)

@@ -4,7 +4,7 @@ A public body must be able to show what the tutor told its staff, and delete a p
 request. So each row keeps the question, the stand-alone question retrieval used, the refusal decision,
 the backend and a fingerprint of the settings, the latency, and every passage the answer drew on
 (``chunk_id``, ``doc_id``, ``version``, ``score``, whether it was cited). A learner's name is stored
-only when the learner gave one (the same key :mod:`tutor.progress` uses), so "delete my data" can
+only when the learner gave one (the same key :mod:`tutor.learning.progress` uses), so "delete my data" can
 remove their rows; nothing else about a person is kept.
 
 One ``INSERT`` per answer through SQLAlchemy Core, on the database progress and feedback use (SQLite by
@@ -84,7 +84,7 @@ audit_table = Table(
     Column("passages", JSON, nullable=False),
     #: The date an answer was asked "as of" (empty: the current versions); a later column, see _add_columns.
     Column("as_of", String(32), nullable=True),
-    #: What the question was read as asking for (tutor.understand.QUESTION_TYPES; "" for an empty question),
+    #: What the question was read as asking for (tutor.answers.understand.QUESTION_TYPES; "" for an empty question),
     #: and the part of the answer under "More from the sources" ("" when the lead was all of it). Later
     #: columns: ``None`` in rows written before them.
     Column("question_type", String(32), nullable=True),
@@ -257,10 +257,10 @@ def _add_columns(engine: Engine) -> None:
 
 
 def _learner(name: str | None) -> str | None:
-    """The learner key :mod:`tutor.progress` uses, or ``None`` when no usable name was given."""
+    """The learner key :mod:`tutor.learning.progress` uses, or ``None`` when no usable name was given."""
     if not name or not name.strip():
         return None
-    from tutor.progress import LearnerNameError, learner_key
+    from tutor.learning.learners import LearnerNameError, learner_key
 
     try:
         return learner_key(name)

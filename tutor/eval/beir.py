@@ -7,9 +7,9 @@ document are scored (trec_eval's convention).
 
 The index is built in a temporary folder with the production pieces, but without the per-file
 ingestion path (5,000 tiny files would spend their time on bookkeeping): one document = title + text,
-cut by :class:`~tutor.chunking.Chunker` exactly as ingestion cuts a section, embedded in large batches,
-written to a :class:`~tutor.store.ChunkStore`, and indexed by :class:`~tutor.lexical.LexicalIndex`.
-Retrieval goes through :class:`~tutor.retrieval.HybridRetriever`; chunk rankings become document
+cut by :class:`~tutor.library.chunking.Chunker` exactly as ingestion cuts a section, embedded in large batches,
+written to a :class:`~tutor.library.store.ChunkStore`, and indexed by :class:`~tutor.library.lexical.LexicalIndex`.
+Retrieval goes through :class:`~tutor.answers.retrieval.HybridRetriever`; chunk rankings become document
 rankings by keeping each document's best-ranked chunk.
 """
 
@@ -107,7 +107,7 @@ def choose_precision(embeddings: Any, sample: Sequence[str], allow_bf16: bool = 
     to about a half where the CPU has it natively. ``allow_bf16=False`` (``--fp32``) keeps float32.
     ``sample`` also calibrates the int8 model when one has to be made. Queries are always float32.
     """
-    from tutor.embeddings import LocalEmbeddings
+    from tutor.library.embeddings import LocalEmbeddings
 
     if not allow_bf16 or not isinstance(embeddings, LocalEmbeddings):
         return {"precision": "float32", "why": "float32 asked for" if not allow_bf16 else "not a local model"}
@@ -118,11 +118,11 @@ def choose_precision(embeddings: Any, sample: Sequence[str], allow_bf16: bool = 
 def build_index(data: BeirData, settings: Any, embeddings: Any, show_progress: bool | None = None,
                 allow_bf16: bool = True) -> dict[str, Any]:
     """Chunk, embed and store every document; build and publish the BM25 index. Returns timings."""
-    from tutor.chunking import Chunker
-    from tutor.embeddings import embed_matrix
-    from tutor.lexical import LexicalIndex
-    from tutor.loaders.base import Section
-    from tutor.store import open_store
+    from tutor.library.chroma import open_store
+    from tutor.library.chunking import Chunker
+    from tutor.library.embeddings import embed_matrix
+    from tutor.library.lexical import LexicalIndex
+    from tutor.library.loaders.base import Section
 
     started = time.perf_counter()
     chunker = Chunker(embeddings, overlap_tokens=settings.chunk_overlap_tokens)
@@ -182,8 +182,8 @@ def documents_from_chunks(chunk_ids: Iterable[str], doc_of: dict[str, str], dept
 
 
 def fuse(dense: Sequence[str], lexical: Sequence[str], weights: tuple[float, float]) -> list[str]:
-    """The hybrid retriever's fusion (``tutor.retrieval.rrf``, same tie-break) on cached rankings."""
-    from tutor.retrieval import rrf
+    """The hybrid retriever's fusion (``tutor.answers.retrieval.rrf``, same tie-break) on cached rankings."""
+    from tutor.answers.retrieval import rrf
 
     scores = rrf([dense, lexical], list(weights))
     return sorted(scores, key=lambda cid: (-scores[cid], cid))
@@ -213,9 +213,9 @@ def run_beir(folder: str | Path, settings: Any, embeddings: Any, weights: Sequen
     ``HybridRetriever.retrieve`` to check the fused hybrid ranking against it (``None``: all).
     The result holds the figures, the settings and the timings.
     """
-    from tutor.embeddings import LocalEmbeddings, embed_matrix
-    from tutor.lexical import LexicalCache
-    from tutor.retrieval import HybridRetriever, RetrievalConfig
+    from tutor.answers.retrieval import HybridRetriever, RetrievalConfig
+    from tutor.library.embeddings import LocalEmbeddings, embed_matrix
+    from tutor.library.lexical import LexicalCache
 
     started = time.perf_counter()
     data = load_beir(folder)
@@ -233,7 +233,7 @@ def run_beir(folder: str | Path, settings: Any, embeddings: Any, weights: Sequen
             embeddings = embeddings.sharing_model(embeddings.corpus_precision, local.models_dir)
         timings = build_index(data, local, embeddings, show_progress, allow_bf16)
         precision = timings.pop("embedding")
-        from tutor.store import open_store
+        from tutor.library.chroma import open_store
 
         store = open_store(local)
         config = RetrievalConfig(k=CHUNK_DEPTH, fetch_k=CHUNK_DEPTH)

@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None, *, settings: Any = None, embeddings: Any
 def _main(argv: list[str] | None, settings: Any, embeddings: Any, make_tutor: TutorFactory | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from tutor.cli import setup_logging
+    from tutor.settings import setup_logging
 
     setup_logging(args.verbose)
     if not (args.testset or args.beir or args.export_feedback):
@@ -127,9 +127,9 @@ def _export_feedback(args: argparse.Namespace, settings: Any) -> int:
 
 
 def _beir(parser: argparse.ArgumentParser, args: argparse.Namespace, settings: Any, embeddings: Any) -> int:
-    from tutor.embeddings import make_embeddings
     from tutor.eval.beir import BEIR_METRICS, MODES, format_table, parse_weights, run_beir
     from tutor.eval.gates import check_gates
+    from tutor.library.embeddings import make_embeddings
 
     known = {f"{mode}.{metric}" for mode in MODES for metric in BEIR_METRICS}
     thresholds = _thresholds(parser, args.fail_under, None if args.testset else known)
@@ -156,12 +156,12 @@ def _beir(parser: argparse.ArgumentParser, args: argparse.Namespace, settings: A
 
 def _testset(parser: argparse.ArgumentParser, args: argparse.Namespace, settings: Any, embeddings: Any,
              make_tutor: TutorFactory | None) -> int:
-    from tutor.embeddings import make_embeddings
     from tutor.eval.gates import check_gates, compare
     from tutor.eval.report import report_dict, summary_text, write_reports
     from tutor.eval.runner import SUMMARY_METRICS, run_testset
     from tutor.eval.testset import load_testset
-    from tutor.store import open_store
+    from tutor.library.chroma import open_store
+    from tutor.library.embeddings import make_embeddings
 
     thresholds = _thresholds(parser, [s for s in args.fail_under if "." not in s.partition("=")[0]],
                              set(SUMMARY_METRICS))
@@ -185,7 +185,7 @@ def _testset(parser: argparse.ArgumentParser, args: argparse.Namespace, settings
             raise TutorError(f"the index in {run_settings.data_dir} is empty: run `python ingest.py` first, "
                              "or pass --corpus DIR to evaluate a fresh index of DIR")
         if make_tutor is None:
-            from tutor.tutor import Tutor
+            from tutor.answers.tutor import Tutor
 
             make_tutor = Tutor.from_settings
         tutor = make_tutor(run_settings, store, embeddings)
@@ -207,8 +207,8 @@ def _testset(parser: argparse.ArgumentParser, args: argparse.Namespace, settings
 
 def _fresh_index(settings: Any, corpus: Path, folder: Path, embeddings: Any) -> Any:
     """Ingest ``corpus`` into a new index under ``folder``; returns the settings that point at it."""
-    from tutor.ingestion import Ingestor
-    from tutor.store import open_store
+    from tutor.library.chroma import open_store
+    from tutor.library.ingestion import Ingestor
 
     if not corpus.is_dir():
         raise TutorError(f"--corpus {corpus}: not a folder")

@@ -80,7 +80,7 @@ def key_fact_recall(facts: Sequence[str], answer: str, refused: bool = False) ->
 
 # --- sources and supporting passages ---------------------------------------------------------------
 def _slug(path: str) -> str:
-    """The document id ingestion gives a file (``tutor.ingestion.doc_id_for``; a test keeps them equal)."""
+    """The document id ingestion gives a file (``tutor.library.files.doc_id_for``; a test keeps them equal)."""
     try:
         stem = PurePosixPath(path.replace("\\", "/")).with_suffix("").as_posix()
     except ValueError:  # a name like "." has no suffix to drop

@@ -17,9 +17,9 @@ from typing import Any
 
 from tqdm import tqdm
 
+from tutor.answers.understand import FACTOID_TYPES
 from tutor.eval import metrics as m
 from tutor.eval.testset import TestItem
-from tutor.understand import FACTOID_TYPES
 
 log = logging.getLogger(__name__)
 
@@ -261,7 +261,7 @@ def answer_item(tutor: Any, item: TestItem, k: int, audit: Any = None) -> Questi
 # --- the run -----------------------------------------------------------------------------------------
 def add_semantic_similarity(results: Sequence[QuestionResult], embeddings: Any) -> None:
     """Cosine similarity of each answer to its reference answer, with one batched embedding call."""
-    from tutor.embeddings import embed_matrix
+    from tutor.library.embeddings import embed_matrix
 
     todo = [r for r in results if r.item.answerable and r.item.reference_answer]
     if not todo or embeddings is None:

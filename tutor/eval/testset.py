@@ -51,7 +51,7 @@ class TestItem:
     reference_answer: str = ""
     answerable: bool = True
     topic: str = ""
-    #: What the question asks for (:data:`tutor.understand.QUESTION_TYPES`): the report breaks metrics down by it.
+    #: What the question asks for (:data:`tutor.answers.understand.QUESTION_TYPES`): the report breaks metrics down by it.
     type: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -161,7 +161,7 @@ def item_from_mapping(raw: dict[str, Any], default_id: str) -> TestItem:
 
 
 def _question_type(value: Any) -> str:
-    from tutor.understand import QUESTION_TYPES
+    from tutor.answers.understand import QUESTION_TYPES
 
     label = str(value or "").strip().lower()
     if label and label not in QUESTION_TYPES:

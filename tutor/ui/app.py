@@ -16,7 +16,6 @@ from typing import Any
 
 import gradio as gr
 
-from tutor.access import Access, Visitor
 from tutor.settings import Settings
 from tutor.ui import api, guard, render
 from tutor.ui.chat import ChatView
@@ -25,6 +24,7 @@ from tutor.ui.people import PeopleView
 from tutor.ui.permissions import need_of
 from tutor.ui.services import Services, make_services
 from tutor.ui.theme import CSS, make_theme
+from tutor.users.access import Access, Visitor
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The chat's "Answer as of" option: ask what the library said on an earlier date (issue #11).
 
 Kept apart from :mod:`tutor.ui.chat` so the Chat tab only places the box and passes its value on;
-the date itself is checked by :meth:`Tutor.ask` (:func:`tutor.versions.as_of_day`), which gives the one
+the date itself is checked by :meth:`Tutor.ask` (:func:`tutor.library.versions.as_of_day`), which gives the one
 line an official reads when the date cannot be read.
 """
 

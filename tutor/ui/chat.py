@@ -16,9 +16,9 @@ from typing import Any
 
 import gradio as gr
 
+from tutor.answers.sources import sources_block
 from tutor.errors import TutorError
 from tutor.events import AnswerDelta, Done, Notice, Source
-from tutor.tutor import sources_block
 from tutor.ui import as_of as as_of_option
 from tutor.ui import guard, render
 from tutor.ui.feedback import REASON_LABELS, REASONS

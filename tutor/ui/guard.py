@@ -28,8 +28,8 @@ from gradio.context import LocalContext
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from tutor.access import Access, AccessRefused, Visitor
 from tutor.ui.permissions import ENDPOINTS
+from tutor.users.access import Access, AccessRefused, Visitor
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ Two layers, as in the Chat tab:
 
 * :class:`~tutor.ui.learn_desk.LearnDesk` (in :mod:`tutor.ui.learn_desk`) holds what every session shares
   (the curriculum, the progress store, the index) and answers each action by calling
-  :mod:`tutor.curriculum`, :mod:`tutor.grading`, :mod:`tutor.cloze` and :mod:`tutor.progress`; it keeps no
+  :mod:`tutor.learning.curriculum`, :mod:`tutor.learning.grading`, :mod:`tutor.learning.cloze` and :mod:`tutor.learning.progress`; it keeps no
   per-user state, and tests call it directly. It and the ``*_markdown`` functions there turn results into
   page text, escaping anything that comes from documents or learners.
 * :class:`LearnView` (here) builds the components and translates: errors become ``gr.Warning`` and a note.
@@ -33,9 +33,9 @@ from typing import Any
 
 import gradio as gr
 
-from tutor.access import Access
-from tutor.curriculum import CurriculumError, Module
 from tutor.errors import TutorError
+from tutor.learning.curriculum import CurriculumError
+from tutor.learning.models import Module
 from tutor.ui import guard, render
 from tutor.ui.learn_desk import (
     NO_ACCOUNT,
@@ -47,6 +47,7 @@ from tutor.ui.learn_desk import (
     question_markdown,
     study_next_markdown,
 )
+from tutor.users.access import Access
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The Learn tab's desk: what every session shares, and the page text it shows.
 
 :class:`LearnDesk` holds the curriculum, the progress store and the index, and answers each action by
-calling :mod:`tutor.curriculum`, :mod:`tutor.grading`, :mod:`tutor.cloze` and :mod:`tutor.progress`; it
+calling :mod:`tutor.learning.curriculum`, :mod:`tutor.learning.grading`, :mod:`tutor.learning.cloze` and :mod:`tutor.learning.progress`; it
 keeps no per-user state, and tests call it directly. It and the ``*_markdown`` functions turn results into
 page text, escaping anything that comes from documents or learners (feedback HTML via
 :mod:`tutor.ui.render`). No Gradio here: :mod:`tutor.ui.learn` builds the components.
@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from tutor.audit import AuditLog
-from tutor.cloze import generate_cloze
-from tutor.curriculum import Citation, Curriculum, Module, Question, load_curriculum
 from tutor.errors import TutorError
-from tutor.grading import Grade, grade, normalise
-from tutor.progress import MASTERY_WINDOW, ModuleProgress, ProgressStore, StudyNext
-from tutor.store import ChunkStore
+from tutor.learning.cloze import generate_cloze
+from tutor.learning.curriculum import Curriculum, load_curriculum
+from tutor.learning.grading import Grade, grade
+from tutor.learning.models import Citation, Module, Question
+from tutor.learning.progress import MASTERY_WINDOW, ModuleProgress, ProgressStore, StudyNext
+from tutor.learning.wording import normalise
+from tutor.library.store import ChunkStore
 from tutor.ui import render
 from tutor.ui.services import Services
 

@@ -3,7 +3,7 @@
 Reading is open to everyone; changes need the ``content`` role and exporting the record of answers the
 ``evaluator`` role, both checked on the server by :mod:`tutor.ui.guard` (see :mod:`tutor.ui.permissions`).
 Every change is written to the staff record with the name of whoever made it. Ingestion goes through the
-same :class:`~tutor.ingestion.Ingestor` (and file lock) as ``ingest.py``, so the reports read the same.
+same :class:`~tutor.library.ingestion.Ingestor` (and file lock) as ``ingest.py``, so the reports read the same.
 """
 
 from __future__ import annotations
@@ -20,15 +20,15 @@ from typing import Any
 import gradio as gr
 from filelock import FileLock, Timeout
 
-from tutor import lexical, versions
-from tutor.access import Visitor
 from tutor.errors import IngestLockedError, TutorError
-from tutor.ingestion import CORPUS_ROOT, record_root
-from tutor.loaders import SUPPORTED
-from tutor.store import DocumentRecord
+from tutor.library import lexical, versions
+from tutor.library.files import CORPUS_ROOT, record_root
+from tutor.library.loaders import SUPPORTED
+from tutor.library.register import DocumentRecord
 from tutor.ui import guard, render
 from tutor.ui.services import Services
 from tutor.ui.uploads import UploadMeta, discard, save_upload
+from tutor.users.access import Visitor
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ def versioned_choices(services: Services) -> list[tuple[str, str]]:
 
 def changes(services: Services, doc_id: str | None) -> str:
     """What changed between a document's two newest versions (reading: open to everyone)."""
-    from tutor.diff import diff_versions
+    from tutor.library.diff import diff_versions
 
     if not doc_id:
         raise TutorError("Choose a document first.")

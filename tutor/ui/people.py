@@ -16,10 +16,10 @@ from typing import Any
 import gradio as gr
 
 from tutor.errors import TutorError
-from tutor.progress import ProgressStore
+from tutor.learning.progress import ProgressStore
 from tutor.ui import guard
 from tutor.ui.services import Services
-from tutor.users import ROLES, AccountError, Users
+from tutor.users.accounts import ROLES, AccountError, Users
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from tutor import versions
 from tutor.events import Source
-from tutor.grading import Grade
+from tutor.learning.grading import Grade
+from tutor.library import versions
 
 _MD_SPECIAL = re.compile(r"([\\`*_~|])")
 EMPTY_LIBRARY = ("The library is empty: run `python ingest.py` on the server, or upload documents in the "

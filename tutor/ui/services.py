@@ -18,14 +18,14 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 from sqlalchemy import Engine
 
-from tutor.access import Access
+from tutor.answers.tutor import Tutor
 from tutor.audit import AuditLog
-from tutor.ingestion import Ingestor
-from tutor.lexical import LexicalCache
+from tutor.library.ingestion import Ingestor
+from tutor.library.lexical import LexicalCache
+from tutor.library.store import ChunkStore
 from tutor.settings import Settings
-from tutor.store import ChunkStore
-from tutor.tutor import Tutor
 from tutor.ui.feedback import FeedbackStore, SettingsSnapshot
+from tutor.users.access import Access
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ class Services:
         answer's time (2 cores: ~1 s). At most half the cache is filled, so a large library warms only
         part of its sentences and questions still have room.
         """
-        from tutor.embeddings import LocalEmbeddings
+        from tutor.library.embeddings import LocalEmbeddings
         from tutor.text import split_sentences
 
         if not isinstance(self.embeddings, LocalEmbeddings):
@@ -120,8 +120,8 @@ def make_services(settings: Settings, *, store: ChunkStore | None = None, embedd
                   tutor: Tutor | None = None, engine: Engine | None = None) -> Services:
     """Build (or take) every shared object. The embedding model itself loads on the first question."""
     from tutor.db import make_engine
-    from tutor.embeddings import make_embeddings
-    from tutor.store import open_store
+    from tutor.library.chroma import open_store
+    from tutor.library.embeddings import make_embeddings
 
     store = store or open_store(settings)
     embeddings = embeddings or make_embeddings(settings)

@@ -25,9 +25,9 @@ import yaml
 from filelock import FileLock
 
 from tutor.errors import DocumentError
-from tutor.loaders import check_content, kind_for
-from tutor.loaders.markdown import split_front_matter
-from tutor.metadata import CATALOG_NAMES
+from tutor.library.loaders import check_content, kind_for
+from tutor.library.loaders.markdown import split_front_matter
+from tutor.library.metadata import CATALOG_NAMES
 from tutor.settings import Settings
 
 log = logging.getLogger(__name__)
