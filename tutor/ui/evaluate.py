@@ -28,7 +28,7 @@ from typing import Any
 import gradio as gr
 
 from tutor.errors import TutorError
-from tutor.eval import htmlpage
+from tutor.eval.charts import fmt, latency_histogram, metric_bars, topic_table, type_table
 from tutor.eval.gates import Gate, check_gates, lower_is_better, parse_threshold
 from tutor.eval.report import report_dict, write_reports
 from tutor.eval.runner import SUMMARY_METRICS, EvalRun, run_testset
@@ -237,8 +237,8 @@ def verdict(outcome: Outcome) -> str:
     missed = [g for g in outcome.gates if not g.passed]
     if missed:
         head += " ✘ Release gate missed: " + ", ".join(
-            f"{g.metric} {htmlpage.fmt(g.metric, g.value)} (needs {'≥' if g.higher_is_better else '≤'} "
-            f"{htmlpage.fmt(g.metric, g.threshold)})" for g in missed) + "."
+            f"{g.metric} {fmt(g.metric, g.value)} (needs {'≥' if g.higher_is_better else '≤'} "
+            f"{fmt(g.metric, g.threshold)})" for g in missed) + "."
     elif outcome.gates:
         head += " ✔ Every release gate met."
     return f"{head} Reports saved in `eval/{outcome.folder.name}`."
@@ -283,20 +283,20 @@ def summary_html(data: dict[str, Any]) -> str:
             state = " pass" if gate["passed"] else " fail"
             op = "≤" if lower_is_better(metric) else "≥"
             note = (f'<div class="g">{"✔" if gate["passed"] else "✘"} gate {op} '
-                    f'{html.escape(htmlpage.fmt(metric, gate["threshold"]))}</div>')
+                    f'{html.escape(fmt(metric, gate["threshold"]))}</div>')
         cards.append(f'<div class="card{state}" title="{html.escape(info.help)}" data-metric="{metric}">'
                      f'<div class="l">{html.escape(info.label)}</div>'
-                     f'<div class="v">{html.escape(htmlpage.fmt(metric, summary[metric]))}</div>'
+                     f'<div class="v">{html.escape(fmt(metric, summary[metric]))}</div>'
                      f"<code>{metric}</code>{note}</div>")
     gates = {g["metric"]: g["threshold"] for g in data.get("gates", [])}
     latencies = [float(q.get("latency_ms", 0)) for q in data["questions"]]
-    charts = (f'<div class="charts"><div class="panel"><h3>Metrics</h3>{htmlpage.metric_bars(summary, gates, {})}</div>'
+    charts = (f'<div class="charts"><div class="panel"><h3>Metrics</h3>{metric_bars(summary, gates, {})}</div>'
               f'<div class="panel"><h3>Answer time</h3>'
-              f'{htmlpage.latency_histogram(latencies, summary.get("latency_p50_ms"), summary.get("latency_p95_ms"))}'
+              f'{latency_histogram(latencies, summary.get("latency_p50_ms"), summary.get("latency_p95_ms"))}'
               "</div></div>")
-    topics = (f'<div class="panel topics"><h3>By topic</h3>{htmlpage.topic_table(data["by_topic"])}</div>'
+    topics = (f'<div class="panel topics"><h3>By topic</h3>{topic_table(data["by_topic"])}</div>'
               if data.get("by_topic") else "")
-    types = (f'<div class="panel topics"><h3>By question type</h3>{htmlpage.type_table(data["by_type"])}</div>'
+    types = (f'<div class="panel topics"><h3>By question type</h3>{type_table(data["by_type"])}</div>'
              if data.get("by_type") else "")
     return f'<div class="cards">{"".join(cards)}</div>{charts}{topics}{types}'
 
