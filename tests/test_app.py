@@ -23,7 +23,7 @@ from gradio_client import Client, handle_file
 from tutor.errors import DocumentError, TutorError
 from tutor.events import Source
 from tutor.settings import Settings
-from tutor.ui import chat, library, render, uploads
+from tutor.ui import chat, chat_feedback, library, render, uploads
 from tutor.ui.app import build_app, launch_app
 from tutor.ui.chat import EXAMPLES, SIMPLER_PROMPT, SORRY, Frame
 from tutor.ui.feedback import FeedbackStore
@@ -215,12 +215,13 @@ def test_feedback_up_down_reason_and_take_back(app_services: Services) -> None:
     question = "What does Kenya's cloud policy require?"
     turns = last(chat.respond(app_services, question, [])).turns
     store = app_services.feedback
-    up = chat.rate(app_services, turns, {}, 1, True)
+    up = chat_feedback.rate(app_services, turns, {}, 1, True)
     assert not up.ask_reason and store.get(up.ratings[1]).rating == "up"
-    down = chat.rate(app_services, turns, up.ratings, 1, False)
+    down = chat_feedback.rate(app_services, turns, up.ratings, 1, False)
     assert down.ask_reason and down.pending == down.ratings[1]
     assert store.get(up.ratings[1]) is None  # switching thumbs replaces the rating
-    note = chat.send_reason(app_services, down.pending, "unsupported", "  The figure is not in the source. ")
+    note = chat_feedback.send_reason(app_services, down.pending, "unsupported",
+                                     "  The figure is not in the source. ")
     assert "saved" in note
     record = store.get(down.pending)
     assert record.rating == "down" and record.reason == "unsupported"
@@ -229,12 +230,12 @@ def test_feedback_up_down_reason_and_take_back(app_services: Services) -> None:
     assert record.sources[0]["n"] == 1 and set(record.sources[0]) == SOURCE_KEYS
     assert record.backend == "offline (extractive)" and record.model == "extractive" and record.k == 5
     assert record.id in {r.id for r in store.thumbs_down()}
-    undone = chat.rate(app_services, turns, down.ratings, 1, "")
+    undone = chat_feedback.rate(app_services, turns, down.ratings, 1, "")
     assert undone.ratings == {} and store.get(down.pending) is None
-    ignored = chat.rate(app_services, turns, {}, 0, False)  # a user message: nothing to rate
+    ignored = chat_feedback.rate(app_services, turns, {}, 0, False)  # a user message: nothing to rate
     assert ignored.ratings == {} and not ignored.ask_reason
     with pytest.raises(TutorError, match="Choose a reason"):
-        chat.send_reason(app_services, 123, None, "")
+        chat_feedback.send_reason(app_services, 123, None, "")
 
 
 def test_thumbs_down_list_is_newest_first(settings: Settings) -> None:

@@ -16,7 +16,8 @@ from accounts import BY_ROLE, PASSWORD, sign_in_page
 from gradio_client import Client, handle_file
 
 from tutor.ui import evaluate
-from tutor.ui.evaluate import ALL, COLUMNS, FAILURES, EvaluateView, EvaluationError
+from tutor.ui.evaluate import EvaluateView, EvaluationError
+from tutor.ui.evaluate_results import ALL, COLUMNS, FAILURES, summary_html
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning",
                                         "ignore:.*(no_silent_downcasting|copy keyword).*")
@@ -73,7 +74,7 @@ def test_run_shows_verdict_summary_charts_and_saves_reports(finished: tuple[Any,
     assert 'aria-label="Summary metrics"' in summary and 'aria-label="Latency histogram"' in summary
     data = json.loads(Path(files[0]).read_text(encoding="utf-8"))
     data["by_topic"]["<b>Kenya</b>"] = data["by_topic"].pop("Kenya policy")  # text from a test set is escaped
-    assert "&lt;b&gt;Kenya&lt;/b&gt;" in evaluate.summary_html(data) and "<b>Kenya" not in evaluate.summary_html(data)
+    assert "&lt;b&gt;Kenya&lt;/b&gt;" in summary_html(data) and "<b>Kenya" not in summary_html(data)
 
     assert [Path(f).name for f in files] == ["report.json", "report.csv", "report.html"]
     folder = Path(files[0]).parent

@@ -55,7 +55,7 @@ GATES = {"hit_at_k": 0.97, "mrr": 0.91, "key_fact_recall": 0.74, "citation_preci
          "factoid_words_p50": 40}
 #: Per document kind (measured hit@5 1.0 on every kind; key-fact recall 0.748 on the OECD reports, 0.750 on
 #: the Regulations, 0.889 on the article, 0.571 on the scanned code). One miss on a kind is tolerated.
-#: Third session: a regulation's subsections share its rank (tutor.extractive.unit_ranks), and the
+#: Third session: a regulation's subsections share its rank (tutor.answers.extractive.unit_ranks), and the
 #: Regulations rose to 0.875 (overall key-fact recall 0.766 on a fresh library; 0.733 before on the same one).
 TOPIC_GATES = {"oecd-report": {"hit_at_k": 0.96, "key_fact_recall": 0.70},
                "kenyan-regulation": {"hit_at_k": 0.93, "key_fact_recall": 0.80},

@@ -3,19 +3,19 @@
 Sections: the verdict (gates), summary cards, metric bars, latency histogram, results per topic,
 questions worse than the baseline, and every question with its answer, citations, retrieved passages
 and pass/fail per check, filterable to failures. Everything is inline: CSS, SVG, a little JavaScript.
+The figures (metric values, charts, tables by topic and by type) come from :mod:`tutor.eval.charts`,
+which the Evaluate tab draws too.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from html import escape
+from collections.abc import Mapping
 from typing import Any
 
+from tutor.eval.charts import GREEN, RED, esc, fmt, latency_histogram, metric_bars, topic_table, type_table
 from tutor.eval.gates import lower_is_better
 from tutor.eval.runner import SUMMARY_METRICS
-
-GREEN, RED, AMBER, GREY, BLUE = "#1a7f37", "#cf222e", "#9a6700", "#6e7781", "#0969da"
 
 CSS = """
 *{box-sizing:border-box}
@@ -93,10 +93,6 @@ SCRIPT = """
 """
 
 
-def _e(value: Any) -> str:
-    return escape("" if value is None else str(value))
-
-
 def _label(metric: str) -> str:
     info = SUMMARY_METRICS.get(metric)
     return info.label if info else metric
@@ -109,16 +105,6 @@ def _when(stamp: str) -> str:
         return datetime.fromisoformat(stamp).strftime("%d %b %Y %H:%M %Z").strip()
     except (TypeError, ValueError):
         return stamp
-
-
-def fmt(name: str, value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    if name.endswith("_ms"):
-        return f"{value:,.0f} ms"
-    if name.startswith("words_"):
-        return f"{value:,.0f} words"
-    return f"{value * 100:.1f}%" if name != "mrr" else f"{value:.3f}"
 
 
 def _delta(name: str, delta: float | None) -> str:
@@ -134,133 +120,17 @@ def _delta(name: str, delta: float | None) -> str:
     return f'<div class="delta" style="color:{colour}">{arrow} {shown} vs baseline</div>'
 
 
-# --- charts (inline SVG) -----------------------------------------------------------------------------
-def metric_bars(summary: Mapping[str, float | None], gates: Mapping[str, float], baseline: Mapping[str, Any]) -> str:
-    names = [n for n, info in SUMMARY_METRICS.items() if info.unit == "share" and summary.get(n) is not None]
-    label_w, bar_w, row_h = 270, 330, 26
-    height = row_h * len(names) + 24
-    parts = [(f'<svg role="img" aria-label="Summary metrics" viewBox="0 0 {label_w + bar_w + 70} {height}" '
-              f'width="100%" style="max-width:{label_w + bar_w + 70}px">')]
-    for x in (0, 0.25, 0.5, 0.75, 1.0):
-        px = label_w + x * bar_w
-        parts.append(f'<line x1="{px}" y1="0" x2="{px}" y2="{height - 18}" stroke="#eaeef2"/>'
-                     f'<text x="{px}" y="{height - 4}" font-size="10" text-anchor="middle" fill="#57606a">{x:.0%}</text>')
-    for i, name in enumerate(names):
-        value = float(summary[name] or 0.0)
-        y = i * row_h + 4
-        threshold = gates.get(name)
-        ok = None if threshold is None else (value <= threshold if lower_is_better(name) else value >= threshold)
-        colour = BLUE if ok is None else (GREEN if ok else RED)
-        label = SUMMARY_METRICS[name].label + (" ↓" if lower_is_better(name) else "")
-        parts.append(f'<text x="{label_w - 8}" y="{y + 14}" font-size="12" text-anchor="end">{_e(label)}</text>')
-        parts.append(f'<rect x="{label_w}" y="{y + 2}" width="{max(value, 0.002) * bar_w:.1f}" height="16" rx="3" '
-                     f'fill="{colour}"><title>{_e(name)} = {value:.4f}</title></rect>')
-        parts.append(f'<text x="{label_w + max(value, 0) * bar_w + 6:.1f}" y="{y + 14}" font-size="12">{fmt(name, value)}</text>')
-        if threshold is not None:
-            tx = label_w + min(max(threshold, 0), 1) * bar_w
-            parts.append(f'<line x1="{tx:.1f}" y1="{y}" x2="{tx:.1f}" y2="{y + 20}" stroke="#1f2328" stroke-width="2" '
-                         f'stroke-dasharray="3,2"><title>gate {threshold:g}</title></line>')
-        old = baseline.get(name)
-        if isinstance(old, (int, float)):
-            bx = label_w + min(max(old, 0), 1) * bar_w
-            parts.append(f'<circle cx="{bx:.1f}" cy="{y + 10}" r="4" fill="#fff" stroke="#57606a" stroke-width="2">'
-                         f'<title>baseline {old:.4f}</title></circle>')
-    parts.append("</svg>")
-    legend = '<div class="muted">Bars: this run. Dashed line: release gate. ○ baseline. ↓ lower is better.</div>'
-    return "".join(parts) + legend
-
-
-def latency_histogram(latencies: Sequence[float], p50: float | None, p95: float | None, bins: int = 12) -> str:
-    if not latencies:
-        return '<p class="muted">No timings.</p>'
-    top = max(latencies) or 1.0
-    width = top / bins
-    counts = [0] * bins
-    for value in latencies:
-        counts[min(int(value / width), bins - 1)] += 1
-    w, h, left, bottom = 460, 230, 34, 30
-    bw = (w - left - 10) / bins
-    peak = max(counts) or 1
-    parts = [f'<svg role="img" aria-label="Latency histogram" viewBox="0 0 {w} {h}" width="100%" style="max-width:{w}px">']
-    for i, c in enumerate(counts):
-        bh = (h - bottom - 50) * c / peak
-        x = left + i * bw
-        parts.append(f'<rect x="{x + 1:.1f}" y="{h - bottom - bh:.1f}" width="{bw - 2:.1f}" height="{bh:.1f}" fill="{BLUE}">'
-                     f'<title>{i * width:,.0f}–{(i + 1) * width:,.0f} ms: {c} answer(s)</title></rect>')
-        if c:
-            parts.append(f'<text x="{x + bw / 2:.1f}" y="{h - bottom - bh - 3:.1f}" font-size="10" text-anchor="middle">{c}</text>')
-    for i in range(0, bins + 1, max(1, bins // 4)):
-        x = left + i * bw
-        parts.append(f'<text x="{x:.1f}" y="{h - bottom + 14}" font-size="10" text-anchor="middle" fill="#57606a">'
-                     f'{i * width / 1000:.1f}s</text>')
-    parts.append(f'<line x1="{left}" y1="{h - bottom}" x2="{w - 10}" y2="{h - bottom}" stroke="#8c959f"/>')
-    for label, mark, colour, y in (("p50", p50, GREEN, 14), ("p95", p95, RED, 30)):
-        if mark is None:
-            continue
-        x = left + min(mark / top, 1.0) * bins * bw
-        anchor = "end" if x > w * 0.7 else "start"
-        tx = x - 4 if anchor == "end" else x + 4
-        parts.append(f'<line x1="{x:.1f}" y1="{y - 10}" x2="{x:.1f}" y2="{h - bottom}" stroke="{colour}" stroke-width="2" '
-                     f'stroke-dasharray="4,3"/><text x="{tx:.1f}" y="{y}" font-size="11" fill="{colour}" '
-                     f'text-anchor="{anchor}">{label} {mark:,.0f} ms</text>')
-    parts.append(f'<text x="{w / 2}" y="{h - 2}" font-size="11" text-anchor="middle" fill="#57606a">seconds per answer</text>')
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _mini_bar(value: float | None, lower_better: bool = False) -> str:
-    if value is None:
-        return '<span class="muted">–</span>'
-    good = (1 - value) if lower_better else value
-    colour = GREEN if good >= 0.9 else (AMBER if good >= 0.7 else RED)
-    return (f'<svg width="70" height="10" style="vertical-align:middle"><rect width="70" height="10" rx="2" fill="#eaeef2"/>'
-            f'<rect width="{70 * max(min(value, 1), 0):.1f}" height="10" rx="2" fill="{colour}"/></svg> {value * 100:.0f}%')
-
-
-TOPIC_COLUMNS = (("pass_rate", "Fully right"), ("hit_at_k", "Right source found"), ("key_fact_recall", "Key facts"),
-                 ("citation_precision", "Citations check out"), ("refusal_accuracy", "Declined out-of-scope"),
-                 ("false_refusal_rate", "Wrongly declined ↓"))
-
-
-#: The breakdown by question type: does the lead answer what was asked, at the length the type needs?
-TYPE_COLUMNS = (("answer_leads", "First sentence answers"), ("words_p50", "Words (median) ↓"),
-                ("words_p90", "Words (p90) ↓"), ("key_fact_recall", "Key facts"),
-                ("citation_precision", "Citations check out"), ("refusal_accuracy", "Declined out-of-scope"),
-                ("false_refusal_rate", "Wrongly declined ↓"))
-
-
-def _cell(name: str, value: float | None) -> str:
-    if name.startswith("words_"):
-        return f"<td>{_e(fmt(name, value))}</td>" if value is not None else '<td><span class="muted">–</span></td>'
-    return f'<td class="bar">{_mini_bar(value, lower_is_better(name))}</td>'
-
-
-def topic_table(by_topic: Mapping[str, Mapping[str, float | None]], columns: Sequence[tuple[str, str]] = TOPIC_COLUMNS,
-                first: str = "Topic") -> str:
-    """One row per group (a topic, or a question type with ``columns=TYPE_COLUMNS``), one mini bar per metric."""
-    head = "".join(f"<th>{_e(label)}</th>" for _, label in columns)
-    rows = []
-    for topic, values in by_topic.items():
-        cells = "".join(_cell(name, values.get(name)) for name, _ in columns)
-        rows.append(f"<tr><td><b>{_e(topic)}</b></td><td>{int(values.get('questions') or 0)}</td>{cells}</tr>")
-    return f'<table><tr><th>{_e(first)}</th><th>Questions</th>{head}</tr>{"".join(rows)}</table>'
-
-
-def type_table(by_type: Mapping[str, Mapping[str, float | None]]) -> str:
-    return topic_table(by_type, TYPE_COLUMNS, "Question type")
-
-
 # --- questions -----------------------------------------------------------------------------------
 def _badge(state: bool | None, text_pass: str = "pass", text_fail: str = "fail", partial: str | None = None) -> str:
     if partial is not None:
-        return f'<span class="badge b-part">{_e(partial)}</span>'
+        return f'<span class="badge b-part">{esc(partial)}</span>'
     if state is None:
         return '<span class="badge b-na">n/a</span>'
-    return f'<span class="badge {"b-pass" if state else "b-fail"}">{_e(text_pass if state else text_fail)}</span>'
+    return f'<span class="badge {"b-pass" if state else "b-fail"}">{esc(text_pass if state else text_fail)}</span>'
 
 
 def _marked(text: str) -> str:
-    return re.sub(r"\[(\d+)\]", r'<span class="mk">[\1]</span>', _e(text))
+    return re.sub(r"\[(\d+)\]", r'<span class="mk">[\1]</span>', esc(text))
 
 
 def question_block(q: Mapping[str, Any], worse_ids: set[str]) -> str:
@@ -282,24 +152,24 @@ def question_block(q: Mapping[str, Any], worse_ids: set[str]) -> str:
     else:
         behaviour_badge = _badge(behaviour, "declined", "answered")
     passed = q.get("passed", True)
-    summary = (f'<summary><span>{_badge(passed, "PASS", "FAIL")}</span><span class="muted">{_e(q["id"])}</span>'
-               f'<span class="muted">{_e(q.get("topic", ""))}</span><span>{_e(q["question"])}</span>'
+    summary = (f'<summary><span>{_badge(passed, "PASS", "FAIL")}</span><span class="muted">{esc(q["id"])}</span>'
+               f'<span class="muted">{esc(q.get("topic", ""))}</span><span>{esc(q["question"])}</span>'
                f'<span>{retrieval_badge}</span><span>{fact_badge}</span><span>{cite_badge}</span>'
                f'<span>{behaviour_badge}</span><span class="muted">{q.get("latency_ms", 0):,.0f} ms</span></summary>')
     body: list[str] = []
     if q.get("diagnosis"):
         body.append('<div class="why"><b>Why it failed</b><ul>' +
-                    "".join(f"<li>{_e(d)}</li>" for d in q["diagnosis"]) + "</ul></div>")
+                    "".join(f"<li>{esc(d)}</li>" for d in q["diagnosis"]) + "</ul></div>")
     if q.get("history"):
-        turns = "".join(f"<li><b>{_e(t['role'])}:</b> {_e(t['content'])}</li>" for t in q["history"])
+        turns = "".join(f"<li><b>{esc(t['role'])}:</b> {esc(t['content'])}</li>" for t in q["history"])
         body.append(f"<p><b>Earlier in the conversation</b></p><ul>{turns}</ul>")
         if q.get("standalone_question") and q["standalone_question"] != q["question"]:
-            body.append(f'<p class="muted">Searched as: {_e(q["standalone_question"])}</p>')
+            body.append(f'<p class="muted">Searched as: {esc(q["standalone_question"])}</p>')
     refused = q.get("refused")
     body.append(f'<p><b>Answer</b>{" (declined)" if refused else ""}</p>'
                 f'<div class="answer{" refused" if refused else ""}">{_marked(q.get("body") or q["answer"])}</div>')
     if facts:
-        items = "".join(f'<li><span class="{"ok" if ok else "no"}">{"✔" if ok else "✘"}</span> {_e(f)}</li>'
+        items = "".join(f'<li><span class="{"ok" if ok else "no"}">{"✔" if ok else "✘"}</span> {esc(f)}</li>'
                         for f, ok in zip(facts, found or [False] * len(facts)))
         body.append(f"<p><b>Key facts expected</b></p><ul>{items}</ul>")
     if q.get("citations"):
@@ -308,9 +178,9 @@ def question_block(q: Mapping[str, Any], worse_ids: set[str]) -> str:
             sup = c.get("supported")
             mark = '<span class="muted">not cited</span>' if sup is None else (
                 '<span class="ok">✔ supports</span>' if sup else '<span class="no">✘ does not support</span>')
-            rows.append(f'<tr><td><span class="mk">[{c["n"]}]</span></td><td>{_e(c.get("citation", ""))}<br>'
-                        f'<span class="muted">{_e(c["doc_id"])}</span></td><td>{mark}</td>'
-                        f'<td><details><summary class="muted">passage</summary><div class="passage">{_e(c["text"])}'
+            rows.append(f'<tr><td><span class="mk">[{c["n"]}]</span></td><td>{esc(c.get("citation", ""))}<br>'
+                        f'<span class="muted">{esc(c["doc_id"])}</span></td><td>{mark}</td>'
+                        f'<td><details><summary class="muted">passage</summary><div class="passage">{esc(c["text"])}'
                         f'</div></details></td></tr>')
         body.append("<p><b>Citations</b></p><table><tr><th>#</th><th>Source</th><th>Check</th><th></th></tr>"
                     + "".join(rows) + "</table>")
@@ -320,21 +190,21 @@ def question_block(q: Mapping[str, Any], worse_ids: set[str]) -> str:
             sup = p.get("supporting")
             text = p["text"]
             short = text if len(text) <= 260 else text[:260].rsplit(" ", 1)[0] + " …"
-            rows.append(f'<tr><td>{p["rank"]}</td><td>{_e(p.get("title") or p["doc_id"])}<br><span class="muted">'
-                        f'{_e(p["chunk_id"])}</span></td><td>{"<span class=ok>✔</span>" if sup else ""}</td>'
-                        f'<td>{p.get("score", 0):.2f}</td><td><div class="passage">{_e(short)}</div>'
-                        + (f'<details><summary class="muted">full passage</summary><div class="passage">{_e(text)}</div>'
+            rows.append(f'<tr><td>{p["rank"]}</td><td>{esc(p.get("title") or p["doc_id"])}<br><span class="muted">'
+                        f'{esc(p["chunk_id"])}</span></td><td>{"<span class=ok>✔</span>" if sup else ""}</td>'
+                        f'<td>{p.get("score", 0):.2f}</td><td><div class="passage">{esc(short)}</div>'
+                        + (f'<details><summary class="muted">full passage</summary><div class="passage">{esc(text)}</div>'
                            f'</details>' if short != text else "") + "</td></tr>")
         body.append('<p><b>Retrieved passages</b> <span class="muted">(✔ = from a right source or holding a key fact; '
                     'score = similarity to the question)</span></p><table><tr><th>Rank</th><th>Document</th>'
                     '<th>Right</th><th>Score</th><th>Text</th></tr>' + "".join(rows) + "</table>")
     if q.get("reference_answer"):
-        body.append(f'<p><b>Model answer (reference)</b></p><div class="answer">{_e(q["reference_answer"])}</div>')
-    scores = "".join(f"<tr><td>{_e(k)}</td><td>{'n/a' if v is None else f'{v:.3f}'}</td></tr>"
+        body.append(f'<p><b>Model answer (reference)</b></p><div class="answer">{esc(q["reference_answer"])}</div>')
+    scores = "".join(f"<tr><td>{esc(k)}</td><td>{'n/a' if v is None else f'{v:.3f}'}</td></tr>"
                      for k, v in q.get("scores", {}).items())
     body.append(f'<details><summary class="muted">All scores</summary><table>{scores}</table></details>')
     attrs = (f'data-pass="{1 if passed else 0}" data-worse="{1 if q["id"] in worse_ids else 0}" '
-             f'data-topic="{_e(q.get("topic", ""))}"')
+             f'data-topic="{esc(q.get("topic", ""))}"')
     return f'<details class="q" {attrs}>{summary}<div class="body">{"".join(body)}</div></details>'
 
 
@@ -353,21 +223,21 @@ def render(data: Mapping[str, Any]) -> str:
 
     out: list[str] = [('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
                        '<meta name="viewport" content="width=device-width,initial-scale=1">'
-                       f'<title>Mwalimu evaluation – {_e(meta.get("testset", "test set"))}</title>'
+                       f'<title>Mwalimu evaluation – {esc(meta.get("testset", "test set"))}</title>'
                        f"<style>{CSS}</style></head><body><main>")]
     out.append("<h1>Mwalimu evaluation report</h1>")
-    out.append(f'<p class="sub">Test set <b>{_e(meta.get("testset", ""))}</b> · {len(questions)} questions '
+    out.append(f'<p class="sub">Test set <b>{esc(meta.get("testset", ""))}</b> · {len(questions)} questions '
                f'({meta.get("answerable", "?")} answerable, {meta.get("unanswerable", "?")} that should be declined) · '
-               f'answers by <b>{_e(meta.get("backend", ""))}</b> · top {meta.get("k")} passages · '
-               f'{_e(_when(meta.get("started_at", "")))} · run took {meta.get("duration_s", "?")} s</p>')
+               f'answers by <b>{esc(meta.get("backend", ""))}</b> · top {meta.get("k")} passages · '
+               f'{esc(_when(meta.get("started_at", "")))} · run took {meta.get("duration_s", "?")} s</p>')
     if gates:
         missed = [g for g in gates if not g["passed"]]
         items = "".join(
-            f'<li>{"✔" if g["passed"] else "✘"} {_e(_label(g["metric"]))}: '
+            f'<li>{"✔" if g["passed"] else "✘"} {esc(_label(g["metric"]))}: '
             f'{fmt(g["metric"], g["value"])} (needs {"≤" if not g["higher_is_better"] else "≥"} '
             f'{fmt(g["metric"], g["threshold"])})</li>' for g in gates)
         verdict = ("Release gate FAILED: " + ", ".join(g["metric"] for g in missed)) if missed else "Release gate passed"
-        out.append(f'<div class="verdict {"bad" if missed else "ok"}">{_e(verdict)}<ul>{items}</ul></div>')
+        out.append(f'<div class="verdict {"bad" if missed else "ok"}">{esc(verdict)}<ul>{items}</ul></div>')
     if failures:
         out.append(f'<p>{failures} of {len(questions)} questions failed at least one check. '
                    f'<a href="#questions" onclick="document.querySelector(\'button[data-mode=fail]\').click()">'
@@ -383,8 +253,8 @@ def render(data: Mapping[str, Any]) -> str:
         if threshold is not None:
             ok = value is not None and (value <= threshold if lower_is_better(name) else value >= threshold)
             state = " pass" if ok else " fail"
-        out.append(f'<div class="card{state}" title="{_e(name)}"><div class="l">{_e(info.label)}</div>'
-                   f'<div class="v">{fmt(name, value)}</div><div class="h">{_e(info.help)}</div>'
+        out.append(f'<div class="card{state}" title="{esc(name)}"><div class="l">{esc(info.label)}</div>'
+                   f'<div class="v">{fmt(name, value)}</div><div class="h">{esc(info.help)}</div>'
                    f'{_delta(name, deltas.get(name))}</div>')
     out.append("</div>")
 
@@ -401,8 +271,8 @@ def render(data: Mapping[str, Any]) -> str:
         out.append("<h2>Compared with the baseline</h2>")
         if worse:
             rows = "".join(
-                f'<tr><td>{_e(w["id"])}</td><td>{_e(w["question"])}</td><td>'
-                + ("; ".join(f'{_e(c["metric"])} {c["before"]:.2f} → {c["after"]:.2f}' for c in w["changes"])
+                f'<tr><td>{esc(w["id"])}</td><td>{esc(w["question"])}</td><td>'
+                + ("; ".join(f'{esc(c["metric"])} {c["before"]:.2f} → {c["after"]:.2f}' for c in w["changes"])
                    or "now fails a check") + "</td></tr>" for w in worse)
             out.append(f'<div class="panel"><p>{len(worse)} question(s) got worse.</p><table><tr><th>ID</th>'
                        f'<th>Question</th><th>What changed</th></tr>{rows}</table></div>')
@@ -411,7 +281,7 @@ def render(data: Mapping[str, Any]) -> str:
 
     topics = sorted({q.get("topic", "") for q in questions if q.get("topic")})
     topic_select = ("" if not topics else '<select id="topic" aria-label="Topic"><option value="">All topics</option>'
-                    + "".join(f'<option value="{_e(t)}">{_e(t)}</option>' for t in topics) + "</select>")
+                    + "".join(f'<option value="{esc(t)}">{esc(t)}</option>' for t in topics) + "</select>")
     worse_button = f'<button data-mode="worse">Worse than baseline ({len(worse)})</button>' if baseline else ""
     out.append('<h2 id="questions">Questions</h2>'
                f'<div class="filters"><button data-mode="all" class="on">All ({len(questions)})</button>'

@@ -3,7 +3,8 @@
 Handlers only render what :meth:`Tutor.ask` yields. Per-user state (the turns of this browser session,
 and which answers this session rated) lives in ``gr.State``; nothing here is shared between users. The
 "Brief / Detailed" choice is kept in the browser (``gr.BrowserState``), so it survives a reload: Brief
-folds "More from the sources" under the lead answer, Detailed opens it.
+folds "More from the sources" under the lead answer, Detailed opens it. Rating an answer (thumbs up/down
+and the reason) is :mod:`tutor.ui.chat_feedback`.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from typing import Any
 
 import gradio as gr
 
-from tutor.answers.sources import sources_block
 from tutor.errors import TutorError
-from tutor.events import AnswerDelta, Done, Notice, Source
+from tutor.events import AnswerDelta, Done, Notice
 from tutor.ui import as_of as as_of_option
 from tutor.ui import guard, render
+from tutor.ui.chat_feedback import rate, send_reason
 from tutor.ui.feedback import REASON_LABELS, REASONS
 from tutor.ui.services import Services
+from tutor.ui.turn import Turn
 
 log = logging.getLogger(__name__)
 
@@ -53,39 +55,6 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "Why do generative AI tools hallucinate?",
     ),
 }
-
-
-@dataclass(frozen=True)
-class Turn:
-    """One question and its answer, as kept in this browser session."""
-
-    question: str  # what was asked (for "explain more simply", the question being re-explained)
-    shown: str  # what the user's bubble shows
-    body: str  # the whole reply with its [n] markers (lead and more): what follow-up questions see as history
-    answer: str  # the lead answer followed by the "Sources:" list (what /ask returns)
-    sources: tuple[Source, ...]
-    refused: bool
-    backend: str
-    suggestions: tuple[str, ...] = ()
-    notices: tuple[str, ...] = ()
-    total_ms: float | None = None
-    lead: str = ""  # the lead answer alone
-    more: str = ""  # "More from the sources"
-    span: str = ""  # the exact answer in the lead, highlighted
-
-    @classmethod
-    def from_done(cls, done: Done, shown: str) -> Turn:
-        return cls(done.question, shown, done.reply, done.answer, done.sources, done.refused, done.backend,
-                   done.suggestions, done.notices, done.timings_ms.get("total_ms"), done.body, done.more, done.span)
-
-    def markdown(self, detailed: bool = False) -> str:
-        """The answer as the chat shows it: lead (exact answer in bold), the rest folded, then sources."""
-        if not self.lead:  # a turn kept from before leads existed
-            return render.md_escape(self.answer)
-        return render.answer_markdown(self.lead, self.more, self.span, sources_block(self.sources), detailed)
-
-    def api_sources(self) -> list[dict[str, Any]]:
-        return [s.to_api() for s in self.sources]
 
 
 @dataclass
@@ -183,58 +152,6 @@ def simplify(services: Services, turns: Sequence[Turn], as_of: str | None = None
     last = turns[-1]
     yield from respond(services, last.question, turns, simple=True, shown=SIMPLER_PROMPT, prior=turns[:-1],
                        as_of=as_of, detailed=detailed, learner=learner)
-
-
-# --- feedback ---------------------------------------------------------------------------------------
-@dataclass
-class FeedbackResult:
-    ratings: dict[int, int]  # chatbot message index -> feedback id, for this session
-    pending: int | None  # the thumbs-down waiting for a reason
-    ask_reason: bool
-    note: str
-
-
-def _message_index(index: Any) -> int | None:
-    if isinstance(index, (list, tuple)):
-        index = index[0] if index else None
-    return index if isinstance(index, int) else None
-
-
-def rate(services: Services, turns: Sequence[Turn], ratings: dict[int, int], index: Any,
-         liked: bool | str) -> FeedbackResult:
-    """Store a thumbs up or down for the answer at chatbot message ``index``; clicking again takes it back."""
-    ratings = dict(ratings or {})
-    position = _message_index(index)
-    if position is None or position % 2 == 0 or not 0 <= position // 2 < len(turns):
-        return FeedbackResult(ratings, None, False, "")
-    previous = ratings.pop(position, None)
-    if previous is not None:
-        services.feedback.remove(previous)
-    if liked not in (True, False):  # the same thumb clicked again: the rating is withdrawn
-        return FeedbackResult(ratings, None, False, "Your rating was removed.")
-    turn = turns[position // 2]
-    feedback_id = services.feedback.add(
-        rating="up" if liked else "down", question=turn.question, answer=turn.answer, sources=turn.api_sources(),
-        refused=turn.refused, snapshot=services.snapshot(turn.backend),
-    )
-    ratings[position] = feedback_id
-    if liked:
-        return FeedbackResult(ratings, None, False, "Thanks for the thumbs up.")
-    return FeedbackResult(ratings, feedback_id, True, "What was wrong with this answer? Choose a reason below.")
-
-
-def send_reason(services: Services, pending: int | None, reason: str | None, comment: str | None) -> str:
-    """Attach the reason to the pending thumbs-down; returns the note to show."""
-    if pending is None:
-        return "There is no thumbs-down waiting for a reason."
-    if not reason:
-        if not (comment or "").strip():
-            raise TutorError("Choose a reason, or write a few words, then press Send.")
-        reason = "other"
-    if reason not in REASONS:
-        raise TutorError("Choose one of the reasons listed.")
-    services.feedback.set_reason(pending, reason, comment)
-    return "Thank you: your feedback was saved and will help us improve the answers."
 
 
 # --- the view ---------------------------------------------------------------------------------------
