@@ -124,7 +124,7 @@ def unit_ranks(passages: Sequence[Passage]) -> list[int]:
     joins from the rest of the document far down. Sharing the rank lets wording and meaning choose between them.
     """
     best: dict[tuple[str, str], int] = {}
-    units = []
+    units: list[tuple[str, str] | None] = []
     for index, passage in enumerate(passages):
         citation = str(passage.metadata.get("citation") or "")
         unit = (passage.doc_id, _SUBSECTION.sub("", citation)) if citation else None
