@@ -155,25 +155,8 @@ def stream_verified(chat_model: Any, messages: list[Any], checker: CitationCheck
     support it, nothing is yielded at all, so the tutor gives the offline answer instead of a reply whose
     first verified sentence is mere background.
     """
-    buffer = ""
     first = True
-    try:
-        for piece in chat_model.stream(messages):
-            buffer = markers_before_stop(buffer + str(getattr(piece, "content", "") or ""))
-            sentences = split_sentences(buffer)
-            if len(sentences) > 1:
-                for sentence in sentences[:-1]:
-                    checked = checker.check(sentence)
-                    if first and not checked:
-                        log.info("the reply's first sentence is not supported by its passages: not used")
-                        return
-                    first = False
-                    if checked:
-                        yield checked
-                buffer = sentences[-1]
-    except Exception as exc:  # any transport or server failure becomes a BackendError
-        raise BackendError(f"{type(exc).__name__}: {exc}".splitlines()[0][:200]) from exc
-    for sentence in split_sentences(buffer):
+    for sentence in _complete_sentences(chat_model, messages):
         checked = checker.check(sentence)
         if first and not checked:
             log.info("the reply's first sentence is not supported by its passages: not used")
@@ -181,3 +164,18 @@ def stream_verified(chat_model: Any, messages: list[Any], checker: CitationCheck
         first = False
         if checked:
             yield checked
+
+
+def _complete_sentences(chat_model: Any, messages: list[Any]) -> Iterator[str]:
+    """The reply's sentences as each is completed by the stream, then whatever the stream ended with."""
+    buffer = ""
+    try:
+        for piece in chat_model.stream(messages):
+            buffer = markers_before_stop(buffer + str(getattr(piece, "content", "") or ""))
+            sentences = split_sentences(buffer)
+            if len(sentences) > 1:
+                yield from sentences[:-1]
+                buffer = sentences[-1]
+    except Exception as exc:  # any transport or server failure becomes a BackendError
+        raise BackendError(f"{type(exc).__name__}: {exc}".splitlines()[0][:200]) from exc
+    yield from split_sentences(buffer)
