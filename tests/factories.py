@@ -502,7 +502,7 @@ def make_outline_pdf(path: Path) -> Path:
 def make_legislation_pdf(path: Path) -> Path:
     """Two pages of regulations as the Kenya Gazette prints them: running head with the volume's page
     number, a PART heading, numbered regulations with sub-regulations, marginal notes in small type in
-    the right margin, and a sub-regulation that runs over the page break."""
+    the right margin, and a regulation whose first sentence starts at the foot of a page and ends on the next."""
     pdf, height = _canvas(path)
     pages = [
         [("part", "PART III REGISTRATION OF DATA HANDLERS"),

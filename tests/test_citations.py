@@ -66,6 +66,8 @@ def test_the_citation_line_gives_the_provision_and_the_printed_page() -> None:
             "year": "2021", "page": 3, "section": "Part VI > 38. Notification", "url": "", "text": "..."}
     legal = Source(**base, page_label="1997", provision="reg. 38(1)")  # type: ignore[arg-type]
     assert legal.citation() == f"{TITLE}, Government of Kenya, 2021, reg. 38(1), p. 1997"
+    over_a_page = Source(**base, page_label="1999–2000", provision="reg. 42")  # type: ignore[arg-type]
+    assert over_a_page.citation() == f"{TITLE}, Government of Kenya, 2021, reg. 42, pp. 1999–2000"
     unlabelled = Source(**base)  # type: ignore[arg-type]
     assert unlabelled.citation().endswith("2021, p. 3")
     scanned = Source(**{**base, "page": 4}, page_label="1998", ocr=True)  # type: ignore[arg-type]

@@ -134,6 +134,15 @@ def test_a_regulation_running_over_a_page_break_is_split_there() -> None:
     assert parts[1].text.startswith("controller or data processor after the data controller")
 
 
+def test_a_regulation_that_starts_at_the_foot_of_a_page_is_one_section_cited_to_both_pages() -> None:
+    """reg. 42's first three lines are at the foot of 1999 and its three conditions on 2000. Cut at the page,
+    the second half would start "safeguards if that country ..." and could not be quoted."""
+    (deeming,) = cited(real(REGULATIONS), "reg. 42")
+    assert (deeming.page, deeming.page_label) == (3, "1999–2000")
+    assert deeming.text.startswith("For the purpose of confirming the existence of appropriate data protection")
+    assert "(a) ratified the African Union Convention" in deeming.text
+
+
 def _tokens(text: str) -> set[str]:
     return {t.strip(".,;:()“”\"'’").lower() for t in text.split()} - {""}
 
@@ -141,22 +150,29 @@ def _tokens(text: str) -> set[str]:
 @pytest.mark.parametrize("name", [REGULATIONS, ARTICLE])
 def test_no_word_is_cut_by_the_reader(name: str) -> None:
     """Every word we output is a word of the page's text layer (pypdf), two halves of a word hyphenated
-    across a line end, or a word read by OCR in a Section marked ``ocr``."""
+    across a line end, or a word read by OCR in a Section marked ``ocr``. A Section cited to two pages
+    ("1999–2000") holds words of both."""
     from pypdf import PdfReader
 
     reader = PdfReader(REALDOCS / name)
     doc = real(name)
-    for number, page in enumerate(reader.pages, start=1):
-        source = _tokens(page.extract_text())
-        pieces = {t.rstrip("-") for t in source}
+    texts = [page.extract_text() for page in reader.pages]
+    for number, text in enumerate(texts, start=1):
         for section in on_page(doc, number):
-            for token in _tokens(section.text):
-                if token in source or token in pieces or section.ocr:
-                    continue
-                halves = [(token[:i], token[i:]) for i in range(2, len(token) - 1)]
-                joined = any(a in pieces and b in source for a, b in halves) or (
-                    "-" in token and all(p in pieces or p in source for p in token.split("-")))
-                assert joined, f"page {number}: {token!r} is not in the text layer"
+            pages = texts[number - 1: number + 1] if "–" in section.page_label else [text]
+            _assert_words_from(section.text, set().union(*map(_tokens, pages)), section.ocr, number)
+
+
+def _assert_words_from(text: str, source: set[str], ocr: bool, number: int) -> None:
+    """Each word of ``text`` is in ``source``, or is two halves of a word hyphenated there, or was read by OCR."""
+    pieces = {t.rstrip("-") for t in source}
+    for token in _tokens(text):
+        if token in source or token in pieces or ocr:
+            continue
+        halves = [(token[:i], token[i:]) for i in range(2, len(token) - 1)]
+        joined = any(a in pieces and b in source for a, b in halves) or (
+            "-" in token and all(p in pieces or p in source for p in token.split("-")))
+        assert joined, f"page {number}: {token!r} is not in the text layer"
 
 
 def test_words_drawn_as_outlines_are_read_back_and_marked_as_ocr() -> None:
@@ -270,8 +286,12 @@ def test_outline_gives_the_sections_and_a_file_name_title_is_replaced(tmp_path: 
 def test_generated_regulations_split_by_sub_regulation_with_gazette_page_numbers(tmp_path: Path) -> None:
     doc = load_pdf(factories.make_legislation_pdf(tmp_path / "regs.pdf"))
     assert [(s.citation, s.page_label) for s in doc.sections] == [
-        ("reg. 12(1)", "2101"), ("reg. 12(2)", "2101"), ("reg. 13(1)", "2101"), ("reg. 13(1)", "2102"),
-        ("reg. 13(2)", "2102"), ("reg. 14", "2102")]
+        ("reg. 12(1)", "2101"), ("reg. 12(2)", "2101"), ("reg. 13(1)", "2101–2102"), ("reg. 13(2)", "2102"),
+        ("reg. 14", "2102")]
+    # reg. 13(1)'s two opening lines at the foot of 2101 finish no sentence: it is one Section over both pages.
+    assert doc.sections[2].text == ("(1) The Data Commissioner shall issue a certificate of registration to every "
+                                    "applicant that meets the requirements of these Regulations and keeps a copy at "
+                                    "its principal office.")
     assert doc.sections[0].section == "Part III Registration of data handlers > 12. Registration of data handlers"
     assert doc.sections[-1].section == "Part IV Complaints > 14. Lodging of complaints"
     for section in doc.sections:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tutor.answers.question import analyse, answer_type, states_answer
+from tutor.answers.refusal import RefusalPolicy, unknown_names
+from tutor.answers.retrieval import Passage
 
 
 @pytest.mark.parametrize(("question", "kind"), [
@@ -47,6 +49,18 @@ def test_an_acronym_matches_the_words_it_abbreviates() -> None:
     sentence = "The 2023 edition covers 38 countries."
     assert states_answer(shape, sentence, f"2023 OECD Digital Government Index {sentence}")
     assert not states_answer(shape, sentence, f"2023 OECD Open Data Report {sentence}")
+
+
+def test_an_acronym_spelled_out_in_the_title_is_no_unknown_name_to_the_refusal_policy() -> None:
+    """"per the 2023 DGI?" on the report titled "2023 OECD Digital Government Index", whose passages never
+    write "DGI", was refused as if it named another subject (r032 of the real-documents set)."""
+    question = "What share of countries have used AI to improve internal processes, per the 2023 DGI?"
+    text = "66% of countries have used AI to improve internal governmental processes."
+    dgi = Passage("c1", text, {"title": "2023 OECD Digital Government Index"}, dense=0.65)
+    other = Passage("c2", text, {"title": "2023 OECD Open Data Report"}, dense=0.65)
+    assert unknown_names(question, [dgi]) == []
+    assert unknown_names(question, [other]) == ["DGI"]
+    assert RefusalPolicy().supported(question, [dgi]) and not RefusalPolicy().supported(question, [other])
 
 
 def test_a_legal_unit_is_matched_as_a_unit_not_as_any_number() -> None:

@@ -48,17 +48,19 @@ TABLE_CODES = {"Korea": "KOR", "Denmark": "DNK"}
 #: by question type, median lead 74 words over all types and 29 words over the short-answer types (date, number,
 #: person, place, yes/no).
 #: Lower-is-better metrics (false_refusal_rate, words_*) are ceilings, as tutor.eval.gates reads them.
-#: Key-fact recall is below the issue's target (0.80): the gate holds today's level so that work on it can only
-#: go up.
-GATES = {"hit_at_k": 0.97, "mrr": 0.91, "key_fact_recall": 0.74, "citation_precision": 0.85,
-         "refusal_accuracy": 0.90, "false_refusal_rate": 0.04, "answer_leads": 0.66, "words_p50": 80,
+#: Fourth session (a regulation orphaned at a page's foot is read on the next page; an acronym matches the
+#: title it abbreviates): key-fact recall 0.806, false refusals 0 of 62, answer leads 0.694, on a fresh library
+#: (0.774, 0.016 and 0.689 before on the same one). The gates hold that level so that work can only go up.
+GATES = {"hit_at_k": 0.97, "mrr": 0.91, "key_fact_recall": 0.78, "citation_precision": 0.85,
+         "refusal_accuracy": 0.90, "false_refusal_rate": 0.02, "answer_leads": 0.67, "words_p50": 80,
          "factoid_words_p50": 40}
 #: Per document kind (measured hit@5 1.0 on every kind; key-fact recall 0.748 on the OECD reports, 0.750 on
 #: the Regulations, 0.889 on the article, 0.571 on the scanned code). One miss on a kind is tolerated.
 #: Third session: a regulation's subsections share its rank (tutor.answers.extractive.unit_ranks), and the
 #: Regulations rose to 0.875 (overall key-fact recall 0.766 on a fresh library; 0.733 before on the same one).
-TOPIC_GATES = {"oecd-report": {"hit_at_k": 0.96, "key_fact_recall": 0.70},
-               "kenyan-regulation": {"hit_at_k": 0.93, "key_fact_recall": 0.80},
+#: Fourth session: the Regulations 0.938 (reg. 42 answered whole), the OECD reports 0.778 (r032 answered).
+TOPIC_GATES = {"oecd-report": {"hit_at_k": 0.96, "key_fact_recall": 0.74},
+               "kenyan-regulation": {"hit_at_k": 0.93, "key_fact_recall": 0.87},
                "article": {"hit_at_k": 0.8, "key_fact_recall": 0.80},
                "scanned-guidance": {"hit_at_k": 0.85, "key_fact_recall": 0.5}}
 
@@ -205,18 +207,19 @@ def test_every_cited_page_label_is_printed_on_the_page_that_holds_the_sentence(r
 
     Checked for the real PDFs with a text layer (the scan's labels are read by OCR; tests/test_ocr.py checks them
     against the page images). A sentence is on the page when most of its words are in that page's text layer
-    (repaired hyphenation and ligatures aside)."""
+    (repaired hyphenation and ligatures aside); a provision cited to two pages ("1999–2000") is on the two."""
     checked, wrong = 0, []
     for question in real_report["questions"]:
         for cited in question["citations"]:
             stem, page = cited["doc_id"], cited.get("page")
             if cited.get("ocr") or not page or not (REALDOCS / f"{stem}.pdf").exists():
                 continue
-            text = _page_texts(stem)[int(page) - 1]
-            words = set().union(*(_words(s) for s in cited["cited_sentences"]))
-            on_page = len(words & _words(text)) >= 0.8 * len(words)
             label = str(cited.get("page_label") or "")
+            labels = label.split("–")  # a provision over a page break is cited "1999–2000": two pages hold it
+            texts = _page_texts(stem)[int(page) - 1: int(page) - 1 + len(labels)]
+            words = set().union(*(_words(s) for s in cited["cited_sentences"]))
+            on_page = len(words & set().union(*map(_words, texts))) >= 0.8 * len(words)
             checked += 1
-            if not on_page or (label and not _label_printed(label, text)):
+            if not on_page or (label and not all(map(_label_printed, labels, texts))):
                 wrong.append((question["id"], cited["n"], stem, page, label, on_page))
     assert checked >= 40 and not wrong, wrong

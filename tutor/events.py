@@ -46,10 +46,11 @@ class Source:
         return [part for part in self.section.split(" > ") if part]
 
     def where(self) -> str:
-        """``reg. 37(1), p. 1997``, ``p. 25`` or ``§ Section``: where in the document the passage stands."""
+        """``reg. 37(1), p. 1997``, ``p. 25``, ``reg. 42, pp. 1999–2000`` or ``§ Section``: where in the document
+        the passage stands."""
         parts = [self.provision] if self.provision else []
-        if self.printed_page:
-            parts.append(f"p. {self.printed_page}")
+        if self.printed_page:  # a provision running over a page break is cited to both: "pp. 1999–2000"
+            parts.append(f"{'pp.' if '–' in self.printed_page else 'p.'} {self.printed_page}")
         elif self.section and not self.provision:
             parts.append(f"§ {self.section}")
         return ", ".join(parts)

@@ -115,6 +115,15 @@ _INSTRUCTION = re.compile(
 )
 
 
+def mentions_name(name: str, context: str) -> bool:
+    """Does ``context`` mention ``name``: as a word, or, for an acronym ("DGI"), by the capitalised words
+    it abbreviates ("Digital Government Index")? Reports spell a name out in their title and use the
+    acronym in the text, and officials ask with either."""
+    if re.search(rf"(?<![\w]){re.escape(name.lower())}", context.lower()):
+        return True
+    return name.isupper() and name in "".join(w[0] for w in re.findall(r"\b[A-Z][a-z]+", context))
+
+
 def looks_like_instruction(sentence: str) -> bool:
     """True for sentences addressed to an AI ("ignore previous instructions..."): document text is data,
     and such a sentence is never useful to quote as an answer."""

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from tutor.answers.entities import asked_class, names_one
-from tutor.text import STOPWORDS, content_terms
+from tutor.text import STOPWORDS, content_terms, mentions_name
 
 #: Answer types whose answer is a value that a sentence either states or does not.
 FACTOID = frozenset({"number", "amount", "date", "duration"})
@@ -170,12 +170,9 @@ def states_answer(shape: QuestionShape, sentence: str, context: str) -> bool:
     and number it gives ("Kenya"); for a value or a "which ..." question, the sentence also states a value
     of the expected type (a score in figures, a coming date for "when will") or names one of the things
     asked for, beside at least one of the question's subject terms."""
-    lowered = context.lower()
     if any(not _cites(context, unit, number) for unit, number in shape.legal_refs):
         return False
-    initials = "".join(w[0] for w in re.findall(r"\b[A-Z][a-z]+", context))  # "Digital Government Index" -> DGI
-    if any(not re.search(rf"(?<![\w]){re.escape(n.lower())}", lowered) and not (n.isupper() and n in initials)
-           for n in shape.names + shape.numbers):
+    if any(not mentions_name(n, context) for n in shape.names + shape.numbers):
         return False
     if not shape.factoid and not shape.entity:
         return True  # only the legal units it names were to be checked

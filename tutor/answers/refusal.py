@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tutor.answers.retrieval import Passage
-from tutor.text import content_terms
+from tutor.text import content_terms, mentions_name
 
 
 @dataclass
@@ -56,14 +56,15 @@ _NOT_NAMES = {"I", "AI", "What", "Which", "Who", "How", "When", "Where", "Why", 
 
 
 def unknown_names(question: str, passages: Sequence[Passage]) -> list[str]:
-    """Capitalised words of the question (after its first word) that no passage or title mentions."""
+    """Capitalised words of the question (after its first word) that no passage or title mentions, by name
+    or, for an acronym, by the words it abbreviates."""
     names = [re.sub(r"['’]s$", "", m.group(0)) for m in _NAME.finditer(question)
              if m.start() > 0 and not re.search(r"[.!?:;]\s*$", question[: m.start()])]
     names = [n for n in names if n not in _NOT_NAMES and len(n) > 1]
     if not names:
         return []
-    haystack = " ".join(f"{p.metadata.get('title', '')} {p.text}" for p in passages).lower()
-    return [n for n in names if not re.search(rf"\b{re.escape(n.lower())}", haystack)]
+    haystack = " ".join(f"{p.metadata.get('title', '')} {p.text}" for p in passages)
+    return [n for n in names if not mentions_name(n, haystack)]
 
 
 

@@ -21,7 +21,8 @@ class Section:
     """A run of text with where it came from: a 1-based PDF page, or a heading path.
 
     PDFs say more, because an official quotes what is printed: ``page_label`` is the number printed on
-    the page (``"25"`` on the 26th sheet), ``citation`` the legal unit of an Act or regulation
+    the page (``"25"`` on the 26th sheet; ``"1999–2000"`` for a provision that runs on over a page break,
+    ``page`` being the first of them), ``citation`` the legal unit of an Act or regulation
     (``"s. 25(1)"``, ``"reg. 12(3)"``), ``ocr`` marks text read from a page image, and ``role`` says
     what kind of text it is; a section whose role is in :data:`NON_ANSWER_ROLES` is not quotable.
     """

@@ -5,7 +5,10 @@ sections ("37. (1) For the purpose of ...") with their title as a marginal note 
 ("Categories of notifiable data breach."). Read as plain text, the heading runs into the sentence after
 it and the marginal note lands in the middle of a subsection. Here the Part heading and the marginal
 note become the section path, the subsection its own Section, and a subsection that runs over a page
-break is split there, so every Section's page holds its sentences.
+break is split there, so every Section's page holds its sentences. A subsection whose first sentence is
+still unfinished at the foot of the page (its opening lines orphaned there) is not split: its second half
+would be a fragment ("safeguards if that country has (a) ratified ...") that no answer can quote, and that
+half holds what is asked. It is one Section, cited to both pages ("pp. 1999–2000").
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ _PART = re.compile(r"^PART\s+([IVXLC]+)\b\s*[-—–]*\s*(.*)$")
 _SCHEDULE = re.compile(r"^((FIRST|SECOND|THIRD|FOURTH|FIFTH|SIXTH|SEVENTH)\s+SCHEDULE)\b\s*(.*)$")
 _SECTION = re.compile(r"^(\d{1,3}[A-Z]?)\.\s+(?:\((\d{1,2}[A-Z]?)\)\s*)?(.*)$")
 _SUBSECTION = re.compile(r"^\((\d{1,2}[A-Z]?)\)\s+(.*)$")
+_SENTENCE_ENDS = re.compile(r"[.;:?!][\"')\]]*(?=\s)")
 _LEGAL_MARKS = re.compile(r"Kenya\s+Subsidiary\s+L\s?egislation|Kenya\s+Gazette\s+Supplement|Legal\s+Notice\s+No",
                           re.IGNORECASE)
 #: Words kept capitalised when a Part heading printed in capitals is turned into sentence case.
@@ -58,6 +62,10 @@ class _Unit:
     page: int = 0
     lines: list[str] = field(default_factory=list)
     ocr: bool = False
+    #: The page the unit started on when its opening lines were carried over a page break, and whether
+    #: lines of the next page went on with it.
+    carried_from: int | None = None
+    continued: bool = False
 
 
 def _notes(page: PageLayout) -> list[tuple[float, str]]:
@@ -74,6 +82,11 @@ def _notes(page: PageLayout) -> list[tuple[float, str]]:
     return [(top, text.rstrip(". ").strip()) for top, text in notes]
 
 
+def _orphaned(text: str) -> bool:
+    """True when not one sentence of ``text`` is finished: the opening lines of a unit at a page's foot."""
+    return not _SENTENCE_ENDS.search(text + " ")
+
+
 def legal_sections(pages: list[PageLayout], vocab: set[str], regulations: bool) -> list[Section]:
     """Sections per subsection of an Act ("s.") or regulations ("reg."), split at page breaks."""
     prefix = "reg." if regulations else "s."
@@ -82,24 +95,33 @@ def legal_sections(pages: list[PageLayout], vocab: set[str], regulations: bool) 
     unit = _Unit()
     part = ""
 
-    def emit() -> None:
+    def emit(page_break: bool = False) -> None:
         if not unit.lines:
             return
         text = join_lines(unit.lines, vocab)
+        if page_break and _orphaned(text) and unit.carried_from is None:
+            unit.carried_from = unit.page  # read on with the next page's lines
+            return
+        page, label = unit.page, labels.get(unit.page, "")
+        if unit.carried_from is not None:
+            page, first = unit.carried_from, labels.get(unit.carried_from, "")
+            label = f"{first}–{label}" if unit.continued and first and label else first
+        _append(text, page, label)
+        unit.lines, unit.ocr, unit.carried_from, unit.continued = [], False, None, False
+
+    def _append(text: str, page: int, label: str) -> None:
         citation = ""
         if unit.number:
             citation = f"{prefix} {unit.number}" + (f"({unit.sub})" if unit.sub else "")
         heading = f"{unit.number}. {unit.title}".strip() if unit.number and unit.title else (
             f"{unit.number}." if unit.number else "")
         path = " > ".join(x for x in (unit.part, heading) if x)
-        sections.append(Section(text=text, page=unit.page, section=path, page_label=labels.get(unit.page, ""),
+        sections.append(Section(text=text, page=page, section=path, page_label=label,
                                 citation=citation, ocr=unit.ocr))
-        unit.lines = []
-        unit.ocr = False
 
     for page in pages:
         notes = _notes(page)
-        emit()  # a subsection running over the page break goes on in a new Section with the same citation
+        emit(page_break=True)  # a subsection running over the page break goes on in a new Section, same citation
         unit.page = page.number
         lines: list[Line] = sorted(page.lines, key=lambda ln: ln.top)
         index = 0
@@ -141,6 +163,7 @@ def legal_sections(pages: list[PageLayout], vocab: set[str], regulations: bool) 
                 unit.lines = [text]
             else:
                 unit.lines.append(text)
+                unit.continued = unit.carried_from is not None
             unit.ocr = unit.ocr or line.ocr  # after emit(): the flag belongs to the unit this line is in
             index += 1
     emit()
