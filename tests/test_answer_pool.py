@@ -16,10 +16,12 @@ from tutor.answers.extractive import (
     unit_ranks,
 )
 from tutor.answers.retrieval import Passage
-from tutor.answers.sources import best_covered_first
+from tutor.answers.sources import best_covered_first, by_best_sentence
 from tutor.answers.tutor import Tutor
+from tutor.library.embeddings import embed_matrix
 from tutor.library.ingestion import Ingestor
 from tutor.library.lexical import LexicalCache
+from tutor.library.sentence_vectors import SentenceVectors
 from tutor.library.store import ChunkStore
 from tutor.settings import Settings
 from tutor.text import content_terms
@@ -162,3 +164,31 @@ def test_subsections_of_one_regulation_share_its_rank(embeddings: object) -> Non
     alone = ExtractiveAnswerer(embeddings).select_scored(  # type: ignore[arg-type]
         question, [first, other, other2, replace(answer, metadata={"doc_id": answer.doc_id})])[1]
     assert alone[0].passage_index == 0
+
+
+def test_a_long_documents_chunks_join_by_their_best_sentence(embeddings: object) -> None:
+    """The ODPC code's case: retrieval within the document put a lone heading and the sharing principles
+    ahead of the chunk whose sentence answers, diluted by a table of OCR noise. Fused with the best
+    sentence's rank, the answering chunk comes up, and the heading (nothing to quote) goes down."""
+    doc = "data-sharing-code"
+    heading = _passage("2:0", doc, "INTRODUCTION", 0.81)
+    principles = _passage("5:0", doc, "Data sharing should be fair and transparent. Controllers keep records.", 0.73)
+    scope = _passage("4:0", doc, "This code applies to the private and the public sector.", 0.70)
+    cost = _passage("18:0", doc, "Data for a public emergency is provided free of charge.", 0.69)
+    answer = _passage("6-2:1", doc, "Summary table owattemenet | l | ee Yes No. All instances of data sharing must "
+                      "be on the basis of a data request as stipulated in Regulation 21 (6).", 0.52)
+    office = _passage("1:0", doc, "OFFICE OF THE DATA PROTECTION COMMISSIONER", 0.78)
+    filler = _passage("13:0", doc, "Contracts between controllers and processors set out their duties.", 0.70)
+    breach = _passage("22:0", doc, "Cross border sharing of personal data follows the Act and its regulations.", 0.63)
+    ranked = [heading, principles, scope, cost, filler, answer, breach, office]  # retrieval's order in the document
+    # Ingestion keeps vectors of quotable sentences only: the two headings have none.
+    sentences = {p.id: [t for t in p.text.split(". ") if len(t.split()) > 4] for p in ranked if "." in p.text}
+    stored = {cid: SentenceVectors.of(texts, embed_matrix(embeddings, texts))  # type: ignore[arg-type]
+              for cid, texts in sentences.items()}
+    query = embed_matrix(embeddings, ["What must every instance of data sharing be based on?"])[0]  # type: ignore[arg-type]
+
+    order = [p.id for p in by_best_sentence(query, ranked, stored)]
+
+    assert order.index(answer.id) < order.index(heading.id) and order.index(answer.id) < ranked.index(answer)
+    assert order[-1] == office.id  # no sentence to quote, and last but one in retrieval's order
+    assert by_best_sentence(query, ranked, {}) == ranked  # an index without sentence vectors keeps its order

@@ -48,21 +48,23 @@ TABLE_CODES = {"Korea": "KOR", "Denmark": "DNK"}
 #: by question type, median lead 74 words over all types and 29 words over the short-answer types (date, number,
 #: person, place, yes/no).
 #: Lower-is-better metrics (false_refusal_rate, words_*) are ceilings, as tutor.eval.gates reads them.
-#: Fourth session (a regulation orphaned at a page's foot is read on the next page; an acronym matches the
-#: title it abbreviates): key-fact recall 0.806, false refusals 0 of 62, answer leads 0.694, on a fresh library
-#: (0.774, 0.016 and 0.689 before on the same one). The gates hold that level so that work can only go up.
-GATES = {"hit_at_k": 0.97, "mrr": 0.91, "key_fact_recall": 0.78, "citation_precision": 0.85,
-         "refusal_accuracy": 0.90, "false_refusal_rate": 0.02, "answer_leads": 0.67, "words_p50": 80,
+#: Fourth session (a regulation orphaned at a page's foot is one Section over both pages; an acronym matches
+#: the title it abbreviates; a long document's chunks join the pool by their best sentence too): key-fact
+#: recall 0.823, false refusals 0 of 62, answer leads 0.710, on a fresh library (0.774, 0.016 and 0.689
+#: before on the same one). The gates hold that level so that work can only go up.
+GATES = {"hit_at_k": 0.97, "mrr": 0.91, "key_fact_recall": 0.80, "citation_precision": 0.85,
+         "refusal_accuracy": 0.90, "false_refusal_rate": 0.02, "answer_leads": 0.69, "words_p50": 80,
          "factoid_words_p50": 40}
 #: Per document kind (measured hit@5 1.0 on every kind; key-fact recall 0.748 on the OECD reports, 0.750 on
 #: the Regulations, 0.889 on the article, 0.571 on the scanned code). One miss on a kind is tolerated.
 #: Third session: a regulation's subsections share its rank (tutor.answers.extractive.unit_ranks), and the
 #: Regulations rose to 0.875 (overall key-fact recall 0.766 on a fresh library; 0.733 before on the same one).
-#: Fourth session: the Regulations 0.938 (reg. 42 answered whole), the OECD reports 0.778 (r032 answered).
+#: Fourth session: the Regulations 0.938 (reg. 42 answered whole), the OECD reports 0.778 (r032 answered),
+#: the scanned code 0.714 (r053: its chunk joined the pool by its best sentence).
 TOPIC_GATES = {"oecd-report": {"hit_at_k": 0.96, "key_fact_recall": 0.74},
                "kenyan-regulation": {"hit_at_k": 0.93, "key_fact_recall": 0.87},
                "article": {"hit_at_k": 0.8, "key_fact_recall": 0.80},
-               "scanned-guidance": {"hit_at_k": 0.85, "key_fact_recall": 0.5}}
+               "scanned-guidance": {"hit_at_k": 0.85, "key_fact_recall": 0.55}}
 
 
 def _items() -> list[TestItem]:

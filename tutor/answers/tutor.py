@@ -22,7 +22,14 @@ from tutor.answers.llm import CitationChecker, backend_label, build_messages, st
 from tutor.answers.question import QuestionShape, states_answer
 from tutor.answers.refusal import RefusalPolicy, missing_terms
 from tutor.answers.retrieval import HybridRetriever, Passage, RetrievalConfig
-from tutor.answers.sources import best_covered_first, quotable, sources_block, to_source, with_marker
+from tutor.answers.sources import (
+    best_covered_first,
+    by_best_sentence,
+    quotable,
+    sources_block,
+    to_source,
+    with_marker,
+)
 from tutor.answers.understand import Understanding, understand
 from tutor.errors import BackendError
 from tutor.events import AnswerDelta, Done, Event, Notice, Source, SourcesEvent
@@ -38,6 +45,9 @@ _PLAIN_HEADINGS = {"introduction", "why it matters for your work", "sources"}
 #: How much closer (cosine) a short question in a conversation must be to its own passages than to those of
 #: the conversation's topic before it counts as a new subject (about the noise between MiniLM cosines).
 NEW_SUBJECT_MARGIN = 0.05
+#: A long document's chunks are scanned this many times deeper than the pool takes from it, and the pool
+#: takes those whose best sentence is closest to the question (:func:`by_best_sentence`).
+EXPAND_SCAN = 3
 
 
 class Tutor:
@@ -266,9 +276,10 @@ class Tutor:
 
         Retrieval often ranks a note's overview first; the figures an official wants sit in later
         sections of the same note. They join as lower-ranked candidates (no dense score of their own).
-        A short document joins whole; a long report joins by its chunks' relevance to the question,
-        because the table row or subsection asked about sits anywhere in its hundred pages, and the
-        per-document cap of retrieval kept it out of the top k.
+        A short document joins whole; a long report joins by its chunks' relevance to the question (their
+        best sentence's, where ingestion stored sentence vectors), because the table row or subsection
+        asked about sits anywhere in its hundred pages, and the per-document cap of retrieval kept it out
+        of the top k.
         """
         if not passages or not self.expand_top_document:
             return []
@@ -280,7 +291,12 @@ class Tutor:
         if record and version and int(version) != record.version:  # an earlier version, asked for by as_of
             ids = next((tuple(old["chunk_ids"]) for old in record.history if old.get("version") == int(version)), ())
         elif question and len(ids) - len(seen) > self.expand_limit:
-            ranked = self._retrieve(question, {"doc_id": top.doc_id}, None, k=self.expand_limit + len(seen))
+            ranked = self._retrieve(question, {"doc_id": top.doc_id}, None,
+                                    k=EXPAND_SCAN * self.expand_limit + len(seen))
+            read = self.sentence_source()
+            if read is not None:
+                query = embed_matrix(self.embeddings, [question], cached=True)[0]
+                ranked = by_best_sentence(query, ranked, read([p.id for p in ranked]))
             ids = tuple(p.id for p in ranked)
         rest = [cid for cid in ids if cid not in seen][: self.expand_limit]
         return [Passage(h.id, h.text, h.metadata, dense=top.dense) for h in self.store.get(rest)]
