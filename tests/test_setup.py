@@ -47,3 +47,22 @@ def test_make_test_installs_the_system_packages_before_anything_else() -> None:
     plan = subprocess.run(["make", "--no-print-directory", "-n", "-B", "test"], cwd=REPO, capture_output=True,
                           text=True, check=True).stdout
     assert plan.splitlines()[0] == "bash scripts/system-deps.sh test"
+
+
+def test_every_package_the_benchmarks_import_is_installed_by_the_dev_set_up() -> None:
+    """`make bench` runs on what `make install-dev` installs. bench/realdocs.py imports its LangChain baseline
+    (langchain_community's PyPDFLoader) only when it runs, so a missing package showed only at the end of a
+    bench run; here every import of bench/, lazy ones included, must resolve."""
+    import ast
+    import importlib.util
+
+    missing = set()
+    for path in sorted((REPO / "bench").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else [])
+            for name in names:
+                top = name.split(".")[0]
+                if top != "bench" and importlib.util.find_spec(top) is None:
+                    missing.add(f"{path.name}: {name}")
+    assert not missing, sorted(missing)
