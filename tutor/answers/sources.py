@@ -6,13 +6,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import numpy as np
 
 from tutor.answers.refusal import coverage
 from tutor.answers.retrieval import Passage
 from tutor.events import Source
+from tutor.library.sentence_vectors import SentenceVectors
 
 
 def to_source(n: int, passage: Passage, cited: Sequence[str] = ()) -> Source:
@@ -60,7 +60,7 @@ def best_covered_first(question: str, passages: Sequence[Passage]) -> list[Passa
 
 
 
-def by_best_sentence(query: np.ndarray, passages: Sequence[Passage], stored: Mapping[str, Any],
+def by_best_sentence(query: np.ndarray, passages: Sequence[Passage], stored: Mapping[str, SentenceVectors],
                      k: int = 60) -> list[Passage]:
     """The passages (in retrieval's order) re-ranked with their best quotable sentence's similarity to the
     question: the two rankings fused by reciprocal rank (``k`` as in RRF).

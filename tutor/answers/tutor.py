@@ -45,8 +45,8 @@ _PLAIN_HEADINGS = {"introduction", "why it matters for your work", "sources"}
 #: How much closer (cosine) a short question in a conversation must be to its own passages than to those of
 #: the conversation's topic before it counts as a new subject (about the noise between MiniLM cosines).
 NEW_SUBJECT_MARGIN = 0.05
-#: A long document's chunks are scanned this many times deeper than the pool takes from it, and the pool
-#: takes those whose best sentence is closest to the question (:func:`by_best_sentence`).
+#: A long document's chunks are retrieved this many times deeper than the pool takes from it, and re-ranked
+#: with their best sentence's closeness to the question (:func:`by_best_sentence`) before the pool takes them.
 EXPAND_SCAN = 3
 
 

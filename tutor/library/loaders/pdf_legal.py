@@ -106,10 +106,10 @@ def legal_sections(pages: list[PageLayout], vocab: set[str], regulations: bool) 
         if unit.carried_from is not None:
             page, first = unit.carried_from, labels.get(unit.carried_from, "")
             label = f"{first}–{label}" if unit.continued and first and label else first
-        _append(text, page, label)
+        add(text, page, label)
         unit.lines, unit.ocr, unit.carried_from, unit.continued = [], False, None, False
 
-    def _append(text: str, page: int, label: str) -> None:
+    def add(text: str, page: int, label: str) -> None:
         citation = ""
         if unit.number:
             citation = f"{prefix} {unit.number}" + (f"({unit.sub})" if unit.sub else "")
