@@ -106,10 +106,6 @@ def legal_sections(pages: list[PageLayout], vocab: set[str], regulations: bool) 
         if unit.carried_from is not None:
             page, first = unit.carried_from, labels.get(unit.carried_from, "")
             label = f"{first}–{label}" if unit.continued and first and label else first
-        add(text, page, label)
-        unit.lines, unit.ocr, unit.carried_from, unit.continued = [], False, None, False
-
-    def add(text: str, page: int, label: str) -> None:
         citation = ""
         if unit.number:
             citation = f"{prefix} {unit.number}" + (f"({unit.sub})" if unit.sub else "")
@@ -118,6 +114,7 @@ def legal_sections(pages: list[PageLayout], vocab: set[str], regulations: bool) 
         path = " > ".join(x for x in (unit.part, heading) if x)
         sections.append(Section(text=text, page=page, section=path, page_label=label,
                                 citation=citation, ocr=unit.ocr))
+        unit.lines, unit.ocr, unit.carried_from, unit.continued = [], False, None, False
 
     for page in pages:
         notes = _notes(page)
