@@ -37,10 +37,11 @@ def test_a_yes_no_is_decided_in_the_questions_own_terms(question: str, decides: 
 
 
 def test_the_yes_no_lead_is_the_sentence_that_decides(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The "must adhere" sentence holds a modal and more of the question's words; the decision in the
-    question's terms ("does not impose") is what makes the other one lead."""
+    """The "must adhere" sentence holds a modal and ranks first here; the decision in the question's terms
+    ("does not impose") is what makes the other one lead. (The article the question names is the source,
+    not what it asks, so its words "cross-border transfers" earn the "adhere" sentence nothing.)"""
     understood = understand(LOCAL)
-    adhere, blanket = Candidate(0, 0, ADHERE, 0.85), Candidate(1, 0, BLANKET, 1.0)
+    adhere, blanket = Candidate(0, 0, ADHERE, 1.0), Candidate(1, 0, BLANKET, 0.85)
     assert cue(BLANKET, understood) == DECISION_BONUS and cue(ADHERE, understood) == 0.0
     assert lead_and_more([blanket, adhere], [blanket, adhere], understood).lead[0] == blanket
     monkeypatch.setattr("tutor.answers.cues.DECISION_BONUS", 0.0)

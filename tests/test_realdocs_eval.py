@@ -52,8 +52,12 @@ TABLE_CODES = {"Korea": "KOR", "Denmark": "DNK"}
 #: the title it abbreviates; a long document's chunks join the pool by their best sentence too): key-fact
 #: recall 0.823, false refusals 0 of 62, answer leads 0.710, on a fresh library (0.774, 0.016 and 0.689
 #: before on the same one). The gates hold that level so that work can only go up.
+#: Fifth session (the question's plain words meet the Regulations' drafting words, and a condition the question
+#: opens or ends with, or the source it names, is not what it asks: tutor.answers.wording): answer leads 0.806
+#: (0.710 before on the same library; the Regulations 0.875 from 0.562, the scanned code 0.571 from 0.429),
+#: key-fact recall and refusals unchanged. This test's own library measured 0.774 (key-fact recall 0.828).
 GATES = {"hit_at_k": 0.97, "mrr": 0.91, "key_fact_recall": 0.80, "citation_precision": 0.85,
-         "refusal_accuracy": 0.90, "false_refusal_rate": 0.02, "answer_leads": 0.69, "words_p50": 80,
+         "refusal_accuracy": 0.90, "false_refusal_rate": 0.02, "answer_leads": 0.76, "words_p50": 80,
          "factoid_words_p50": 40}
 #: Per document kind (measured hit@5 1.0 on every kind; key-fact recall 0.748 on the OECD reports, 0.750 on
 #: the Regulations, 0.889 on the article, 0.571 on the scanned code). One miss on a kind is tolerated.

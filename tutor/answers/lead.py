@@ -22,6 +22,7 @@ from tutor.answers.cues import EXPLAIN_INTRO_PENALTY, announces, cue, gives_list
 from tutor.answers.differ import COUNT_QUESTION, DatedFigure, differing, note
 from tutor.answers.spans import find_span, latest_date, precision
 from tutor.answers.understand import Understanding
+from tutor.answers.wording import asked_part, plain_terms, same_terms
 from tutor.text import content_terms, split_sentences
 
 #: At most this many words in a factoid's lead (the issue: one or two sentences, about 60 words).
@@ -78,6 +79,8 @@ _SAYS_ABOUT = re.compile(r"\b(?:say|says|said|state|states|find|found|tell us|wr
 _SENTENCE_END = re.compile(r"[.!?…]['\"”’)\]]*$")
 _YEAR_ONLY = re.compile(r"^(?:1[89]|20)\d{2}$")
 _ENUMERATION = re.compile(r":\s*\S.*[,;]|(?:[^,;]+[,;]){2,}[^,;]*\b(and|or)\b")
+#: The lettered items of a provision: "(a)", "(b)", "(iv)".
+_LETTERED = re.compile(r"\((?:[a-z]|[ivx]{1,4})\)\s")
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*")
 
 
@@ -114,13 +117,14 @@ def predicate_terms(understood: Understanding) -> set[str]:
     about = _SAYS_ABOUT.search(understood.question)
     if about and _terms(about.group(1)) - named - _TYPE_WORDS:
         return set(_terms(about.group(1)) - named - _TYPE_WORDS)
-    return set(_terms(understood.question) - named - _TYPE_WORDS)
+    return set(_terms(asked_part(understood.question)) - named - _TYPE_WORDS)
 
 
 @lru_cache(maxsize=256)
 def _terms(text: str) -> frozenset[str]:
-    """Content terms of a question, computed once per question rather than once per candidate sentence."""
-    return frozenset(content_terms(text))
+    """Content terms of a question (in the vocabulary of :mod:`tutor.answers.wording`), computed once per
+    question rather than once per candidate sentence."""
+    return plain_terms(text)
 
 
 def introduces(text: str) -> bool:
@@ -166,8 +170,8 @@ def echoes(text: str, understood: Understanding) -> bool:
 
 
 def enumerates(text: str) -> bool:
-    """Does the sentence list things ("a, b, c and d"; "four functions: ...")?"""
-    return bool(_ENUMERATION.search(text))
+    """Does the sentence list things ("a, b, c and d"; "four functions: ..."; a provision's "(a) ...; or (b) ...")?"""
+    return bool(_ENUMERATION.search(text)) or len(_LETTERED.findall(text)) >= 2
 
 
 def lead_score(cand: Candidate, understood: Understanding, best: float, context: str = "") -> float:
@@ -178,12 +182,13 @@ def lead_score(cand: Candidate, understood: Understanding, best: float, context:
     dimensions." before "The four dimensions are a; b; c; and d."), or before the sentences an announcement
     introduces ("The framework lists further limits of LLMs."): they are about what it names, so its words
     count as their own for the question's words found."""
-    focus = understood.focus
-    terms = set(content_terms(cand.text)) | set(content_terms(context))
+    asked = _terms(asked_part(understood.question))
+    # The focus without the words of the condition or the source the question names (see asked_part).
+    focus = same_terms(understood.focus) - (_terms(understood.question) - asked)
+    terms = plain_terms(cand.text) | plain_terms(context)
     overlap = len(focus & terms) / len(focus) if focus else 0.0
     # The user's own words, not the topic a follow-up was rewritten with: "When did it come into force?"
     # is answered by the sentence that says "came into force", not by the one that names the Act.
-    asked = _terms(understood.question)
     said = len(asked & terms) / len(asked) if asked else 0.0
     wanted = predicate_terms(understood)
     score = cand.score / best if best > 0 else 0.0
