@@ -166,7 +166,7 @@ def echoes(text: str, understood: Understanding) -> bool:
     false things so confidently?": a sentence that adds at most :data:`ECHO_TERMS` words to the question's
     own restates it; an account, a list or a definition must say more."""
     asked = _terms(understood.question) | _terms(understood.standalone)
-    return len(set(content_terms(re.sub(r"\[\d+\]", "", text))) - asked) <= ECHO_TERMS
+    return len(plain_terms(re.sub(r"\[\d+\]", "", text)) - asked) <= ECHO_TERMS  # one vocabulary on both sides
 
 
 def enumerates(text: str) -> bool:
