@@ -17,6 +17,7 @@ names ("..., according to the ODPC code?").
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from tutor.text import content_terms
 
@@ -51,9 +52,11 @@ _ACCORDING = re.compile(r",?\s*\baccording to\b[^,?]*(?:,\s*)?", re.IGNORECASE)
 _MIN_ASKED_TERMS = 2
 
 
+@lru_cache(maxsize=256)
 def asked_part(question: str) -> str:
     """The question without the condition it opens or ends with and the source it names ("Before relying on
-    necessity, what must..." gives "what must..."); the whole question when little is left without them."""
+    necessity, what must..." gives "what must..."); the whole question when little is left without them.
+    Cached: the lead scores every candidate sentence against it, so it is cut once per question."""
     asked = _CONDITION.sub("", _ACCORDING.sub(" ", question, count=1).strip(), count=1)
     if _OPENS_ASKING.match(asked):  # not "Under the Regulations, when is a breach notifiable?": that "when" asks
         asked = _TRAILING.sub("?", asked, count=1)
