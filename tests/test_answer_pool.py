@@ -16,8 +16,9 @@ from tutor.answers.extractive import (
     unit_ranks,
 )
 from tutor.answers.retrieval import Passage
-from tutor.answers.sources import best_covered_first, by_best_sentence
+from tutor.answers.sources import best_covered_first, by_best_sentence, named_coverage, naming_first
 from tutor.answers.tutor import Tutor
+from tutor.answers.understand import understand
 from tutor.library.embeddings import embed_matrix
 from tutor.library.ingestion import Ingestor
 from tutor.library.lexical import LexicalCache
@@ -29,6 +30,13 @@ from tutor.text import content_terms
 COUNTIES = ["Baringo", "Bomet", "Bungoma", "Busia", "Embu", "Garissa", "Homa Bay", "Isiolo", "Kajiado", "Kakamega",
             "Kericho", "Kilifi", "Kirinyaga", "Kisii", "Kitui", "Kwale", "Laikipia", "Lamu", "Machakos", "Makueni",
             "Mandera", "Marsabit", "Meru", "Migori", "Nandi", "Narok", "Nyeri", "Samburu", "Siaya", "Turkana"]
+
+
+SERVICES = ["birth registration", "land records", "business permits", "tax filing", "health insurance", "school fees",
+            "vehicle licensing", "water billing", "pension claims", "passport renewal", "court filing",
+            "procurement", "social protection", "agricultural subsidies", "trade licensing", "marriage records",
+            "death registration", "police clearance", "student loans", "housing levy", "fisheries permits",
+            "tourism levies", "energy connections", "postal addressing"]
 
 
 def _county_report(folder: Path) -> Path:
@@ -78,6 +86,89 @@ def test_the_document_naming_what_is_asked_answers_first() -> None:
     tie = "What do the scores of the index run from?"
     assert best_covered_first(tie, [overview, overview_2, table]) == [overview, overview_2, table]
     assert best_covered_first(question, [overview, overview_2]) == [overview, overview_2]
+
+
+def test_the_year_and_names_asked_about_weigh_more_than_a_common_word() -> None:
+    """The note on the 2025 results says "score" but not "2023"; the 2023 report says "2023" (in its title)
+    but its passages say "performers", not "score": a term count ties them, the names decide."""
+    note = _passage("0", "dgi-2025-note", "The United Kingdom scored 0.78; each country gets a score on the "
+                    "user-driven dimension.", 0.63)
+    report = Passage("dgi-report:14", "The top performers on the user-driven dimension are the United Kingdom and "
+                     "Korea.", {"doc_id": "dgi-report", "title": "2023 Digital Government Index"}, dense=0.57)
+    question = "How did the United Kingdom score on the user-driven dimension of the 2023 index?"
+
+    assert named_coverage(question, [report]) > named_coverage(question, [note])
+    assert [p.id for p in best_covered_first(question, [note, report])] == ["dgi-report:14", "dgi-2025-note:0"]
+    acronym = "What must data sharing be based on, according to the ODPC?"
+    meta = {"doc_id": "code", "title": "Data Sharing Code"}
+    code = Passage("code:6", "All data sharing must be based on a data request.", meta, dense=0.7)
+    published = replace(code, metadata={**meta, "publisher": "Office of the Data Protection Commissioner"})
+    assert named_coverage(acronym, [published]) > named_coverage(acronym, [code])  # the publisher spells it out
+
+
+def test_the_chunks_that_name_everything_asked_come_first() -> None:
+    rows = [_passage(str(i), "report", f"{name} (XX): user-driven 0.{i}00; proactiveness 0.{i}50", 0.4)
+            for i, name in enumerate(["Norway", "United Kingdom", "Korea"])]
+    prose = _passage("9", "report", "The user-driven dimension measures service design.", 0.6)
+    question = "How did the United Kingdom score on the user-driven dimension?"
+
+    assert [p.id for p in naming_first(question, [prose, *rows])] == ["report:1", "report:9", "report:0", "report:2"]
+    assert naming_first("What does the user-driven dimension measure?", [prose, *rows]) == [prose, *rows]
+
+
+def _table_report(folder: Path) -> list[Path]:
+    """A long report whose county scores sit in a table annex, far from its prose about the dimension, and a
+    short note that explains the scores in words: both close to a question on one county's score."""
+    prose = [f"## Finding on {service}\n\nThe user-driven dimension of the index rewards service design that starts "
+             f"from users' needs; for {service} services, counties improved on it through pilots.\n"
+             for service in SERVICES]
+    table = "\n".join(f"{name} ({name[:3].upper()}): User-Driven 0.{500 + 7 * i}; Proactiveness 0.{400 + 9 * i}."
+                      for i, name in enumerate(COUNTIES))
+    body = "# Service design index 2023\n\n" + "\n".join(prose) + "\n## Annex A. County scores\n\n" + table + "\n"
+    report = make_markdown(folder / "service-index.md", body, {"title": "Service design index 2023",
+                                                               "publisher": "Mwalimu team", "year": 2023})
+    note = ("# How to read a user-driven score\n\n"
+            + "\n".join(f"## {head}\n\nA county's score on the user-driven dimension of the 2023 index {says}.\n"
+                         for head, says in [("Scale", "runs from 0 to 1, where 1 is the most user-driven"),
+                                            ("Meaning", "says how far its services start from users' needs"),
+                                            ("Limits", "does not say how satisfied users are"),
+                                            ("Use", "is a starting point for a conversation with the county")]))
+    return [report, make_markdown(folder / "score-note.md", note, {"title": "How to read a user-driven score",
+                                                                  "publisher": "Mwalimu team", "year": 2024})]
+
+
+def test_the_row_of_the_county_asked_about_leads(settings: Settings, store: ChunkStore, ingestor: Ingestor,
+                                                 embeddings: object) -> None:
+    """A note that explains the scores in words is closer to the question than the table; the report that
+    names the county answers, and the row that names it leads, not the note's sentence on the scale."""
+    ingestor.run(_table_report(settings.corpus_dir))
+    tutor = Tutor(store, embeddings, LexicalCache(settings.lexical_dir, store))  # type: ignore[arg-type]
+
+    done = tutor.answer("How did Kilifi score on the User-Driven dimension of the 2023 index?")
+
+    assert not done.refused, done.answer
+    assert done.body.startswith("Kilifi (KIL): User-Driven 0.577"), done.body  # the 12th county: 0.500 + 7 * 11
+    assert done.sources[0].doc_id == "service-index"
+    assert "runs from 0 to 1" in done.more  # the note's explanation is still there, below
+
+
+def test_a_name_only_a_long_reports_table_holds_is_not_unknown(settings: Settings, store: ChunkStore,
+                                                               ingestor: Ingestor, embeddings: object) -> None:
+    """Retrieval's top passages are the report's prose and the note; the county is named only in the
+    table, which the top document's chunks that name it bring in: the question is answered, not refused
+    as being about a subject the library does not hold, and a county no chunk names still is."""
+    report, _ = _table_report(settings.corpus_dir)
+    ingestor.run([report])
+    tutor = Tutor(store, embeddings, LexicalCache(settings.lexical_dir, store))  # type: ignore[arg-type]
+    question = "How did Kilifi score on the User-Driven dimension of the 2023 index?"
+    passages = tutor.retriever.retrieve(question)
+    top = [p for p in passages if "Kilifi" not in p.text]
+    assert top and not tutor.refusal.supported(question, top)  # on the prose alone, "Kilifi" is unknown
+
+    assert tutor._supported(question, top)
+    assert not tutor._supported(question.replace("Kilifi", "Mombasa"), top)
+    understood = understand(question, [], None)
+    assert tutor._states_a_value(understood, top)  # the value check reads the row too
 
 
 def test_words_every_candidate_shares_weigh_less() -> None:

@@ -254,7 +254,8 @@ class ExtractiveAnswerer:
 
         if understood is None:
             return Selection(tuple(ordered[:1]), tuple(ordered[1:]))
-        return lead_and_more(ordered, scored, understood)
+        titles = " ".join(dict.fromkeys(str(p.metadata.get("title", "")) for p in passages))
+        return lead_and_more(ordered, scored, understood, titles)
 
     def select_scored(self, question: str, passages: Sequence[Passage], focus: str | None = None,
                       ) -> tuple[list[Candidate], list[Candidate]]:

@@ -23,7 +23,7 @@ from tutor.answers.differ import COUNT_QUESTION, DatedFigure, differing, note
 from tutor.answers.spans import find_span, latest_date, precision
 from tutor.answers.understand import Understanding
 from tutor.answers.wording import asked_part, plain_terms, same_terms
-from tutor.text import content_terms, split_sentences
+from tutor.text import content_terms, mentions_name, split_sentences
 
 #: At most this many words in a factoid's lead (the issue: one or two sentences, about 60 words).
 FACTOID_WORDS = 60
@@ -52,6 +52,8 @@ HEADING_PENALTY = 0.3
 LIST_FLOOR = 0.3
 #: A factoid's lead may be any sentence at least this relevant (share of the best) that holds the value.
 VALUE_FLOOR = 0.5
+#: A name of the question is telling when at most this share of the candidate sentences mention it.
+TELLING_SHARE = 0.25
 #: The question's predicate words found in the sentence: the strongest sign that it answers.
 PREDICATE_WEIGHT = 0.6
 _TYPE_WORDS = set(content_terms("date day year when many much number amount figure who which what where "
@@ -169,6 +171,17 @@ def echoes(text: str, understood: Understanding) -> bool:
     return len(plain_terms(re.sub(r"\[\d+\]", "", text)) - asked) <= ECHO_TERMS  # one vocabulary on both sides
 
 
+def telling_names(understood: Understanding, candidates: Sequence[Candidate], titles: str = "") -> tuple[str, ...]:
+    """The question's names that few candidate sentences mention (at most :data:`TELLING_SHARE` of them, and
+    at least one) and no title does: in a table of twelve counties' scores, "Kilifi" tells which row
+    answers; "Kenya", which every sentence names, or "OURdata", the report's own name, tells nothing."""
+    if not candidates:
+        return ()
+    named = [n for n in understood.shape.names if not mentions_name(n, titles)]
+    counts = {n: sum(mentions_name(n, c.text) for c in candidates) for n in named}
+    return tuple(n for n, k in counts.items() if 0 < k <= TELLING_SHARE * len(candidates))
+
+
 def enumerates(text: str) -> bool:
     """Does the sentence list things ("a, b, c and d"; "four functions: ..."; a provision's "(a) ...; or (b) ...")?"""
     return bool(_ENUMERATION.search(text)) or len(_LETTERED.findall(text)) >= 2
@@ -218,12 +231,14 @@ def lead_score(cand: Candidate, understood: Understanding, best: float, context:
     return score + FOCUS_WEIGHT * overlap + TERMS_WEIGHT * said
 
 
-def lead_and_more(ordered: Sequence[Candidate], ranked: Sequence[Candidate], understood: Understanding) -> Selection:
+def lead_and_more(ordered: Sequence[Candidate], ranked: Sequence[Candidate], understood: Understanding,
+                  titles: str = "") -> Selection:
     """Split the chosen sentences (``ordered``, in answer order) into the lead and the rest.
 
     ``ranked`` is every candidate, best first: a factoid's lead may be a sentence the relevance ranking did
     not choose when it holds the value asked for ("assented to on 16 November 2020") and scores close to the
-    best chosen one; the chosen sentences then all go to ``more``.
+    best chosen one; the chosen sentences then all go to ``more``. ``titles`` (of the passages' documents)
+    name the documents, not the row or the party a factoid asks about (:func:`telling_names`).
     """
     if not ordered:
         return Selection(())
@@ -231,6 +246,7 @@ def lead_and_more(ordered: Sequence[Candidate], ranked: Sequence[Candidate], und
     best = max(c.score for c in ordered)
     scores: dict[tuple[int, int], float] = {}
     by_key = {_key(c): c for c in ranked}
+    names = telling_names(understood, ranked, titles) if understood.factoid else ()
 
     def scored(cand: Candidate) -> float:
         """Each candidate's lead score, computed once (several choices below compare the same sentences)."""
@@ -257,6 +273,11 @@ def lead_and_more(ordered: Sequence[Candidate], ranked: Sequence[Candidate], und
         wider = pool + [c for c in ranked if c.score >= best * VALUE_FLOOR and _key(c) not in in_pool]
         holding = [c for c in wider if c.score >= best * VALUE_FLOOR
                    and find_span(understood.question_type, c.text, own)]
+        # The value of what the question names: "How did Kilifi score?" is answered by Kilifi's row, the
+        # UK's score on the User-Driven dimension by the row that names both.
+        named = {_key(c): sum(mentions_name(n, c.text) for n in names) for c in holding}
+        most = max(named.values(), default=0)
+        holding = [c for c in holding if named[_key(c)] == most]
         if holding and first not in holding:
             first = max(holding, key=scored)
         if understood.question_type == "number":

@@ -27,7 +27,8 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
     ("date", re.compile(r"^\W*when (and\b|did|was|were|will|does|do|has|have|is|are)\b|"
                         r"\b(what date|which date|(what|which|in what) year)\b", re.IGNORECASE)),
     ("number", re.compile(rf"\b(how many|{_WHAT} (percentage|share|proportion|number|score|rank|ranking)|"
-                          r"what (was|is|were|are) \w+(['’]s)? (score|rank|ranking|percentage|share))\b", re.IGNORECASE)),
+                          r"what (was|is|were|are) \w+(['’]s)? (score|rank|ranking|percentage|share)|"
+                          r"^\W*how (well )?(did|does|do) [^?]{1,60}? (score|rank))\b", re.IGNORECASE)),
     ("explanation", re.compile(r"^\W*(how|why)\b", re.IGNORECASE)),
     ("yesno", re.compile(r"^\W*(is|are|does|do|did|can|could|must|should|may|will|has|have|was|were)\b", re.IGNORECASE)),
     ("person", re.compile(r"^\W*who\b|\bwhich (organisation|organization|body|office|agency|institution)\b", re.IGNORECASE)),
@@ -164,12 +165,13 @@ def _cites(context: str, unit: str, number: str) -> bool:
                           context, re.IGNORECASE | re.MULTILINE))
 
 
-def states_answer(shape: QuestionShape, sentence: str, context: str) -> bool:
+def states_answer(shape: QuestionShape, sentence: str, context: str, heading: str = "") -> bool:
     """True when ``sentence`` could answer the question: its passage (``context``: title, section, citation
     and text) cites every legal unit the question names ("regulation 48") and mentions every other name
     and number it gives ("Kenya"); for a value or a "which ..." question, the sentence also states a value
     of the expected type (a score in figures, a coming date for "when will") or names one of the things
-    asked for, beside at least one of the question's subject terms."""
+    asked for, beside at least one of the question's subject terms, in the sentence or in its section's
+    ``heading`` (a table row "Kilifi (KIL): User-Driven 0.643" is a score because its heading says so)."""
     if any(not _cites(context, unit, number) for unit, number in shape.legal_refs):
         return False
     if any(not mentions_name(n, context) for n in shape.names + shape.numbers):
@@ -188,4 +190,4 @@ def states_answer(shape: QuestionShape, sentence: str, context: str) -> bool:
     if shape.future and not _FUTURE.search(sentence):
         return False
     subject = shape.focus | shape.kind_words
-    return not subject or bool(subject & set(content_terms(sentence)))
+    return not subject or bool(subject & set(content_terms(f"{heading} {sentence}")))

@@ -19,12 +19,13 @@ from tutor.answers.extractive import ExtractiveAnswerer, ExtractiveConfig
 from tutor.answers.followup import Message
 from tutor.answers.lead import split_reply
 from tutor.answers.llm import CitationChecker, backend_label, build_messages, stream_verified
-from tutor.answers.question import QuestionShape, states_answer
-from tutor.answers.refusal import RefusalPolicy, missing_terms
+from tutor.answers.refusal import RefusalPolicy, missing_terms, unknown_names
 from tutor.answers.retrieval import HybridRetriever, Passage, RetrievalConfig
 from tutor.answers.sources import (
     best_covered_first,
     by_best_sentence,
+    naming_first,
+    passage_states_answer,
     quotable,
     sources_block,
     to_source,
@@ -37,7 +38,7 @@ from tutor.library import versions
 from tutor.library.embeddings import embed_matrix
 from tutor.library.lexical import LexicalCache
 from tutor.library.store import ChunkStore
-from tutor.text import content_terms, split_sentences
+from tutor.text import content_terms
 
 log = logging.getLogger(__name__)
 
@@ -166,17 +167,30 @@ class Tutor:
         """
         passages = self._retrieve(understood.standalone, filters, as_of)
         nearby = passages  # what a refusal names as the closest topics
-        supported = self.refusal.supported(understood.standalone, passages)
+        supported = self._supported(understood.standalone, passages)
         if understood.alternative and (understood.ambiguous or not supported):
             standalone, passages, nearby = self._continue_topic(understood, filters, passages, supported, as_of)
             understood = understood.resolved(standalone)
-            supported = self.refusal.supported(standalone, passages)
+            supported = self._supported(standalone, passages)
         understood = understood.resolved(understood.standalone)
-        if supported and not self._states_a_value(understood.shape, passages):
+        if supported and not self._states_a_value(understood, passages):
             log.info("refused %r: no passage states the %s it asks for", understood.standalone,
                      understood.shape.entity or understood.shape.answer_type)
             supported = False
         return understood, passages, nearby, supported
+
+    def _supported(self, question: str, passages: Sequence[Passage]) -> bool:
+        """The refusal policy on the retrieved passages, or on them and the top document's chunks that name
+        what they do not: a long report names the county asked about only in its table of scores, which
+        retrieval's top passages, all prose about the dimension, never mention."""
+        if self.refusal.supported(question, passages):
+            return True
+        unknown = unknown_names(question, passages)
+        if not unknown:
+            return False
+        naming = [p for p in self._rest_of_top_document(passages, question)
+                  if not unknown_names(" ".join(["Of", *unknown]), [p])]
+        return bool(naming) and self.refusal.supported(question, [*passages, *naming])
 
     def _continue_topic(self, understood: Understanding, filters: dict[str, str] | None,
                         passages: list[Passage], supported: bool,
@@ -207,20 +221,18 @@ class Tutor:
         log.info("follow-up %r read as %r", question, retry)
         return retry, found, found
 
-    def _states_a_value(self, shape: QuestionShape, passages: Sequence[Passage]) -> bool:
+    def _states_a_value(self, understood: Understanding, passages: Sequence[Passage]) -> bool:
         """For a question that asks for a value (a number, an amount, a date, a duration): does a sentence of
-        the quotable passages state one beside the question's subject, in a passage that mentions every
-        name and number the question gives? Other questions pass. This is what refuses "What fine applies
-        under regulation 48?" when the library holds regulations 36 to 41, however similar they sound."""
+        the passages the answer would read (:meth:`_answer_pool`) state one beside the question's subject,
+        in a passage that mentions every name and number the question gives? Other questions pass. This is
+        what refuses "What fine applies under regulation 48?" when the library holds regulations 36 to 41,
+        however similar they sound."""
+        shape = understood.shape
         if not shape.checked:
             return True
-        candidates = quotable(list(passages) + self._rest_of_top_document(quotable(passages)))
-        for passage in candidates:
-            meta = passage.metadata
-            context = f"{meta.get('title', '')} {meta.get('section', '')} {meta.get('citation', '')} {passage.text}"
-            if any(states_answer(shape, sentence, context) for sentence in split_sentences(passage.text)):
-                return True
-        return False
+        if any(passage_states_answer(shape, p) for p in quotable(passages)):
+            return True  # the common case, without reading further in the top document
+        return any(passage_states_answer(shape, p) for p in self._answer_pool(understood.standalone, passages))
 
     def _closeness(self, question: str, passages: Sequence[Passage]) -> float:
         """Cosine similarity of the user's own words to the passage an answer would lead with (cached)."""
@@ -297,6 +309,7 @@ class Tutor:
             if read is not None:
                 query = embed_matrix(self.embeddings, [question], cached=True)[0]
                 ranked = by_best_sentence(query, ranked, read([p.id for p in ranked]))
+            ranked = naming_first(question, ranked)
             ids = tuple(p.id for p in ranked)
         rest = [cid for cid in ids if cid not in seen][: self.expand_limit]
         return [Passage(h.id, h.text, h.metadata, dense=top.dense) for h in self.store.get(rest)]
