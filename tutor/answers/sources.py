@@ -5,12 +5,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from tutor.answers.question import QuestionShape, question_names, states_answer
+from tutor.answers.question import QuestionShape, analyse, states_answer
 from tutor.answers.retrieval import Passage
 from tutor.events import Source
 from tutor.library.sentence_vectors import SentenceVectors
@@ -19,7 +18,6 @@ from tutor.text import content_terms, mentions_name, split_sentences
 #: How much more a term of the question's names and numbers ("United Kingdom", "2023") counts than its
 #: other words when deciding which document covers the question.
 NAMED_WEIGHT = 2.0
-_NUMBER = re.compile(r"\b\d[\d.,]*\b")
 
 
 def to_source(n: int, passage: Passage, cited: Sequence[str] = ()) -> Source:
@@ -72,7 +70,7 @@ def named_coverage(question: str, passages: Sequence[Passage]) -> float:
     """Weighted share of what the question mentions that the passages mention too (titles and sections
     included): each of its names and numbers counts :data:`NAMED_WEIGHT` times, found as a word or, for an
     acronym, by the words it abbreviates (:func:`~tutor.text.mentions_name`); each other content term once."""
-    names = list(dict.fromkeys(question_names(question) + _NUMBER.findall(question)))
+    names = _names_and_numbers(question)
     named = set(content_terms(" ".join(names)))
     terms = [t for t in dict.fromkeys(content_terms(question)) if t not in named]
     total = NAMED_WEIGHT * len(names) + len(terms)
@@ -90,7 +88,7 @@ def naming_first(question: str, passages: Sequence[Passage]) -> list[Passage]:
     A long report's table row ("United Kingdom (GBR): ... User-Driven 0.925") is a run of figures that
     embeds far from the question, yet it is the one chunk that names both the country and the dimension.
     """
-    names = list(dict.fromkeys(question_names(question) + _NUMBER.findall(question)))
+    names = _names_and_numbers(question)
     if not names:
         return list(passages)
     naming = [p for p in passages if all(mentions_name(n, _context(p)) for n in names)]
@@ -104,6 +102,12 @@ def passage_states_answer(shape: QuestionShape, passage: Passage) -> bool:
     context = f"{meta.get('title', '')} {meta.get('section', '')} {meta.get('citation', '')} {passage.text}"
     heading = str(meta.get("section", ""))
     return any(states_answer(shape, sentence, context, heading) for sentence in split_sentences(passage.text))
+
+
+def _names_and_numbers(question: str) -> list[str]:
+    """What the question names and the figures it gives, as its shape reads them (:func:`analyse`)."""
+    shape = analyse(question)
+    return list(dict.fromkeys(shape.names + shape.numbers))
 
 
 def _context(passage: Passage) -> str:

@@ -38,7 +38,7 @@ from tutor.library import versions
 from tutor.library.embeddings import embed_matrix
 from tutor.library.lexical import LexicalCache
 from tutor.library.store import ChunkStore
-from tutor.text import content_terms
+from tutor.text import content_terms, mentions_name
 
 log = logging.getLogger(__name__)
 
@@ -189,7 +189,7 @@ class Tutor:
         if not unknown:
             return False
         naming = [p for p in self._rest_of_top_document(passages, question)
-                  if not unknown_names(" ".join(["Of", *unknown]), [p])]
+                  if all(mentions_name(n, f"{p.metadata.get('title', '')} {p.text}") for n in unknown)]
         return bool(naming) and self.refusal.supported(question, [*passages, *naming])
 
     def _continue_topic(self, understood: Understanding, filters: dict[str, str] | None,
